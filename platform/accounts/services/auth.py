@@ -1,0 +1,190 @@
+"""Registration and login by mobile number: SMS codes, passwords."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from accounts.errors import AccountErrorCode
+from accounts.models import SmsCode, SmsCodePurpose, User
+from accounts.validators import normalize_phone
+from kernel.clock import SHANGHAI, now
+from kernel.errors import DomainError
+from notifications.services import sms_send
+
+
+def _phone_or_error(phone: str, *, field: str = "phone") -> str:
+    normalized = normalize_phone(phone)
+    if normalized is None:
+        raise DomainError(AccountErrorCode.INVALID_PHONE, field=field)
+    return normalized
+
+
+def _code_digest(*, phone: str, purpose: str, code: str) -> str:
+    # Keyed with SECRET_KEY: a leaked table does not let anyone test the 10^6 candidates.
+    message = f"{phone}:{purpose}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _start_of_local_day():
+    return now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> SmsCode:
+    """Send a 6-digit code, within the resend interval and daily caps (per phone, per address)."""
+    phone = _phone_or_error(phone)
+    registered = User.objects.filter(phone=phone).exists()
+    if purpose == SmsCodePurpose.REGISTER and registered:
+        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone")
+    if purpose == SmsCodePurpose.LOGIN and not registered:
+        raise DomainError(AccountErrorCode.PHONE_NOT_REGISTERED, field="phone")
+
+    current = now()
+    last = SmsCode.objects.filter(phone=phone).order_by("-created_at").first()
+    if last is not None:
+        wait = last.created_at + settings.SMS_CODE_RESEND_INTERVAL - current
+        if wait > timedelta(0):
+            raise DomainError(
+                AccountErrorCode.SMS_CODE_TOO_SOON,
+                field="phone",
+                params={"seconds": int(wait.total_seconds()) + 1},
+            )
+    today = _start_of_local_day()
+    if (
+        SmsCode.objects.filter(phone=phone, created_at__gte=today).count()
+        >= settings.SMS_CODE_DAILY_LIMIT_PER_PHONE
+    ):
+        raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
+    if (
+        client_address
+        and SmsCode.objects.filter(client_address=client_address, created_at__gte=today).count()
+        >= settings.SMS_CODE_DAILY_LIMIT_PER_ADDRESS
+    ):
+        raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        sms_code = SmsCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_digest(phone=phone, purpose=purpose, code=code),
+            client_address=client_address,
+            created_at=current,
+            expires_at=current + settings.SMS_CODE_LIFETIME,
+        )
+        minutes = int(settings.SMS_CODE_LIFETIME.total_seconds() // 60)
+        sms_send(
+            phone=phone,
+            text=f"【省技术产权交易市场】您的验证码为{code}，{minutes}分钟内有效。"
+            "如非本人操作，请忽略本短信。",
+        )
+    return sms_code
+
+
+def sms_code_consume(*, phone: str, purpose: str, code: str) -> None:
+    """Accept the latest code for (phone, purpose) once, or refuse it.
+
+    Not atomic with the caller on purpose: a wrong try must stay counted even though the
+    caller's operation is refused.
+    """
+    sms_code = (
+        SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if sms_code is None:
+        raise DomainError(AccountErrorCode.SMS_CODE_INVALID, field="code")
+    if sms_code.expires_at <= now():
+        raise DomainError(AccountErrorCode.SMS_CODE_EXPIRED, field="code")
+    # Count the try before comparing, with a conditional UPDATE, so parallel guesses cannot
+    # exceed the limit between a read and a write.
+    counted = SmsCode.objects.filter(
+        pk=sms_code.pk, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not counted:
+        raise DomainError(AccountErrorCode.SMS_CODE_TOO_MANY_ATTEMPTS, field="code")
+    expected = _code_digest(phone=phone, purpose=purpose, code=(code or "").strip())
+    if not hmac.compare_digest(expected, sms_code.code_hash):
+        raise DomainError(AccountErrorCode.SMS_CODE_INVALID, field="code")
+    # Only one of two concurrent uses of the same code may win.
+    if not SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now()):
+        raise DomainError(AccountErrorCode.SMS_CODE_INVALID, field="code")
+
+
+def _validate_password(password: str, *, user: User | None, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError(
+            AccountErrorCode.PASSWORD_INVALID,
+            field=field,
+            params={"detail": " ".join(exc.messages)},
+        ) from exc
+
+
+def user_register(*, phone: str, code: str, password: str | None = None) -> User:
+    phone = _phone_or_error(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone")
+    if password:
+        _validate_password(password, user=User(phone=phone))
+    sms_code_consume(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(phone, password or None)
+    except IntegrityError as exc:  # registered concurrently with the same number
+        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone") from exc
+
+
+def _active_user(phone: str) -> User:
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        raise DomainError(AccountErrorCode.PHONE_NOT_REGISTERED, field="phone")
+    if not user.is_active:
+        raise DomainError(AccountErrorCode.ACCOUNT_DISABLED, field="phone")
+    return user
+
+
+def user_login_with_code(*, phone: str, code: str) -> User:
+    phone = _phone_or_error(phone)
+    user = _active_user(phone)
+    sms_code_consume(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code)
+    return user
+
+
+def _failures_key(phone: str) -> str:
+    return f"accounts:password-failures:{phone}"
+
+
+def user_login_with_password(*, phone: str, password: str) -> User:
+    phone = _phone_or_error(phone)
+    key = _failures_key(phone)
+    if cache.get(key, 0) >= settings.PASSWORD_LOGIN_MAX_FAILURES:
+        raise DomainError(AccountErrorCode.LOGIN_LOCKED, field="password")
+    user = User.objects.filter(phone=phone).first()
+    if user is None or not user.check_password(password):
+        # The same answer for an unknown number and a wrong password.
+        cache.add(key, 0, timeout=int(settings.PASSWORD_LOGIN_LOCK.total_seconds()))
+        cache.incr(key)
+        raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, field="password")
+    if not user.is_active:
+        raise DomainError(AccountErrorCode.ACCOUNT_DISABLED, field="phone")
+    cache.delete(key)
+    return user
+
+
+def user_password_set(*, user: User, password: str, current_password: str | None = None) -> User:
+    """Set or change the password; changing one needs the current password."""
+    if user.has_usable_password() and not user.check_password(current_password or ""):
+        raise DomainError(AccountErrorCode.CURRENT_PASSWORD_WRONG, field="currentPassword")
+    _validate_password(password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.urls import include, path
+
+from .views import graphql_view
+
+urlpatterns = [
+    path("graphql", graphql_view(), name="graphql"),
+    path("files/", include("files.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += staticfiles_urlpatterns()

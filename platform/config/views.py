@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from strawberry.django.views import GraphQLView
+
+from schema.context import Context
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class PlatformGraphQLView(GraphQLView):
+    """Strawberry's view with the platform's authentication rules.
+
+    Like Django REST framework's SessionAuthentication: a request authenticated by the
+    session cookie must pass Django's CSRF check; a bearer-token request and an anonymous
+    one carry no ambient credential and need none. GET (the IDE page) sets the CSRF cookie
+    for browser clients.
+    """
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if request.method == "GET":
+            get_token(request)
+        elif not request.auth_via_token and request.user.is_authenticated:
+            reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+            if reason:
+                return JsonResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "CSRF check failed: send the csrftoken cookie's "
+                                "value in the X-CSRFToken header.",
+                                "extensions": {"code": "CSRF_FAILED"},
+                            }
+                        ]
+                    },
+                    status=403,
+                )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context(self, request, response) -> Context:
+        return Context(request=request, response=response)
+
+
+def graphql_view():
+    from schema import schema
+
+    return PlatformGraphQLView.as_view(
+        schema=schema,
+        graphql_ide="graphiql" if settings.GRAPHQL_IDE else None,
+        allow_queries_via_get=False,
+        multipart_uploads_enabled=True,
+    )

@@ -1,0 +1,36 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class FileKind(models.TextChoices):
+    VERIFICATION_CERTIFICATE = "VERIFICATION_CERTIFICATE", "实名认证证书"
+    IDENTITY_CERTIFICATE = "IDENTITY_CERTIFICATE", "身份证明文件"
+
+
+class PrivateFile(models.Model):
+    """An uploaded file. Stored under a random name, never served publicly: a download goes
+    through a short-lived signed link issued only to the owner and staff."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.PROTECT,
+        related_name="files",
+    )
+    kind = models.CharField("用途", max_length=40, choices=FileKind.choices)
+    name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    stored_name = models.CharField("存储名", max_length=255, unique=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "私有文件"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name

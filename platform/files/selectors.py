@@ -1,0 +1,31 @@
+from django.core import signing
+from django.urls import reverse
+
+from .models import PrivateFile
+
+SIGNING_SALT = "files.download"
+
+
+def file_can_download(*, user, file: PrivateFile) -> bool:
+    """Owner and staff. Later steps (counterparties of a deal) extend this one question."""
+    if not user.is_authenticated:
+        return False
+    return file.owner_id == user.pk or user.is_staff
+
+
+def file_signed_path(*, user, file: PrivateFile) -> str | None:
+    """A short-lived download path for ``file``, or None when ``user`` may not have it."""
+    if not file_can_download(user=user, file=file):
+        return None
+    token = signing.TimestampSigner(salt=SIGNING_SALT).sign_object(
+        {"f": str(file.pk), "u": user.pk}
+    )
+    return reverse("files:download", kwargs={"token": token})
+
+
+def file_from_token(token: str, *, max_age) -> PrivateFile | None:
+    try:
+        data = signing.TimestampSigner(salt=SIGNING_SALT).unsign_object(token, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return PrivateFile.objects.filter(pk=data["f"]).first()

@@ -1,0 +1,29 @@
+from django.db import models
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "QUEUED", "待发送"
+    SENT = "SENT", "已发送"
+    FAILED = "FAILED", "发送失败"
+
+
+class SmsMessage(models.Model):
+    """The SMS outbox: every message the platform sends, with what became of it."""
+
+    phone = models.CharField("手机号", max_length=20, db_index=True)
+    text = models.TextField("内容")
+    status = models.CharField(
+        "状态", max_length=16, choices=SmsStatus.choices, default=SmsStatus.QUEUED, db_index=True
+    )
+    backend = models.CharField("通道", max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:30]}"

@@ -1,0 +1,124 @@
+from collections.abc import Iterable
+
+import strawberry
+import strawberry_django
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from strawberry import relay
+from strawberry_django.relay import DjangoListConnection
+
+from accounts.models import Identity, Verification
+from kernel.errors import CommonErrorCode, DomainError
+from reviews.services import review_decide, review_kinds
+from schema.accounts import IdentityKindEnum, IdentityType, VerificationKindEnum, VerificationType
+from schema.context import Info
+from schema.errors import errors_from
+from schema.permissions import STAFF, forbidden
+from schema.reviews import (
+    ReviewApproveInput,
+    ReviewPayload,
+    ReviewRejectInput,
+    ReviewStatusEnum,
+)
+from schema.shops import ShopType
+from shops.models import Shop
+
+
+def _decide(info: Info, global_id: relay.GlobalID, *, approve: bool, reason: str = ""):
+    by_name = {kind.model._meta.object_name: kind.model for kind in review_kinds()}
+    try:
+        model = by_name.get(global_id.type_name)
+        if model is None:
+            raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+        try:
+            pk = int(global_id.node_id)
+        except ValueError as exc:
+            raise DomainError(CommonErrorCode.NOT_FOUND, field="id") from exc
+        subject = review_decide(
+            model=model, pk=pk, actor=info.context.user, approve=approve, reason=reason
+        )
+    except PermissionDenied as exc:
+        raise forbidden() from exc
+    except DomainError as exc:
+        return ReviewPayload(subject=None, errors=errors_from(exc))
+    return ReviewPayload(subject=subject, errors=[])
+
+
+def _search(queryset, search: str | None, *fields: str):
+    if not search:
+        return queryset
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": search.strip()})
+    return queryset.filter(condition)
+
+
+@strawberry.type
+class ReviewQuery:
+    @strawberry_django.connection(
+        DjangoListConnection[VerificationType],
+        permission_classes=STAFF,
+        description="Staff: real-name verifications to review, oldest submission first.",
+    )
+    def verification_queue(
+        self,
+        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
+        kind: VerificationKindEnum | None = None,
+        search: str | None = strawberry.UNSET,
+    ) -> Iterable[Verification]:
+        queryset = Verification.objects.order_by("submitted_at", "pk")
+        if status:
+            queryset = queryset.filter(status=status.value)
+        if kind:
+            queryset = queryset.filter(kind=kind.value)
+        return _search(queryset, search or None, "name", "user__phone", "credit_code")
+
+    @strawberry_django.connection(
+        DjangoListConnection[IdentityType],
+        permission_classes=STAFF,
+        description="Staff: identity applications to review, oldest submission first.",
+    )
+    def identity_queue(
+        self,
+        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
+        kind: IdentityKindEnum | None = None,
+        search: str | None = strawberry.UNSET,
+    ) -> Iterable[Identity]:
+        queryset = Identity.objects.order_by("submitted_at", "pk")
+        if status:
+            queryset = queryset.filter(status=status.value)
+        if kind:
+            queryset = queryset.filter(kind=kind.value)
+        return _search(queryset, search or None, "user__verification__name", "user__phone")
+
+    @strawberry_django.connection(
+        DjangoListConnection[ShopType],
+        permission_classes=STAFF,
+        description="Staff: shop applications to review, oldest submission first.",
+    )
+    def shop_queue(
+        self,
+        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
+        search: str | None = strawberry.UNSET,
+    ) -> Iterable[Shop]:
+        queryset = Shop.objects.order_by("submitted_at", "pk")
+        if status:
+            queryset = queryset.filter(status=status.value)
+        return _search(queryset, search or None, "name", "identity__user__phone")
+
+
+@strawberry.type
+class ReviewMutation:
+    @strawberry.mutation(
+        description="Staff: approve a pending verification, identity or shop application.",
+        permission_classes=STAFF,
+    )
+    def review_approve(self, info: Info, input: ReviewApproveInput) -> ReviewPayload:
+        return _decide(info, input.id, approve=True)
+
+    @strawberry.mutation(
+        description="Staff: reject a pending application with a reason (sent by SMS).",
+        permission_classes=STAFF,
+    )
+    def review_reject(self, info: Info, input: ReviewRejectInput) -> ReviewPayload:
+        return _decide(info, input.id, approve=False, reason=input.reason)

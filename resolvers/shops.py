@@ -1,0 +1,44 @@
+import strawberry
+
+from accounts.models import Identity
+from agreements.models import AgreementKind
+from agreements.selectors import agreement_current
+from kernel.errors import DomainError
+from schema.context import Info
+from schema.errors import errors_from
+from schema.permissions import IsAuthenticated
+from schema.shops import AgreementType, ShopApplyInput, ShopPayload
+from shops.services import shop_apply
+
+from .ids import decode_id
+
+
+@strawberry.type
+class ShopQuery:
+    @strawberry.field(description="The current 《开店须知》; accept it by sending its version.")
+    def shop_notice(self) -> AgreementType | None:
+        return agreement_current(AgreementKind.SHOP_NOTICE)
+
+
+@strawberry.type
+class ShopMutation:
+    @strawberry.mutation(
+        description="Apply to open a shop for an approved identity (or reapply after a "
+        "rejection). Staff review it; you get an SMS either way.",
+        permission_classes=[IsAuthenticated],
+    )
+    def shop_apply(self, info: Info, input: ShopApplyInput) -> ShopPayload:
+        try:
+            shop = shop_apply(
+                user=info.context.user,
+                identity_id=decode_id(input.identity_id, Identity, field="identityId"),
+                notice_version=input.notice_version,
+                name=input.name,
+                description=input.description,
+                contact_name=input.contact_name,
+                contact_phone=input.contact_phone,
+                contact_email=input.contact_email,
+            )
+        except DomainError as exc:
+            return ShopPayload(shop=None, errors=errors_from(exc))
+        return ShopPayload(shop=shop, errors=[])

@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from strawberry.types import Info as _Info
+
+
+@dataclass
+class Context:
+    """What every resolver gets: the Django request (HTTP) or the WebSocket consumer."""
+
+    request: HttpRequest | Any
+    response: HttpResponse | None = None
+    user: Any = None
+    connection_params: dict | None = None  # graphql-transport-ws connection_init payload
+
+    def __post_init__(self) -> None:
+        if self.user is None:
+            self.user = getattr(self.request, "user", None) or _anonymous()
+
+    def client_address(self) -> str | None:
+        meta = getattr(self.request, "META", {})
+        return meta.get("REMOTE_ADDR") or None
+
+
+def _anonymous():
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+Info = _Info[Context, None]

@@ -1,0 +1,69 @@
+from datetime import datetime
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+
+from agreements.models import Agreement, AgreementKind
+from shops.models import Shop
+from shops.selectors import shops_visible_to
+
+from .accounts import IdentityKindEnum
+from .context import Info
+from .errors import Error
+from .reviews import ReviewableInterface
+
+AgreementKindEnum = strawberry.enum(AgreementKind, name="AgreementKind")
+
+
+@strawberry_django.type(
+    Agreement, name="Agreement", description="A versioned text to accept, e.g. 《开店须知》."
+)
+class AgreementType:
+    kind: AgreementKindEnum
+    version: str = strawberry_django.field(description="Send this back to accept this text.")
+    title: str
+    body: str
+    effective_at: datetime
+
+
+@strawberry_django.type(Shop, name="Shop", description="A seller's shop (店铺).")
+class ShopType(relay.Node, ReviewableInterface):
+    name: str
+    description: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    notice_accepted: AgreementType = strawberry_django.field(
+        description="The version of 《开店须知》 the applicant accepted."
+    )
+    notice_accepted_at: datetime
+
+    @strawberry_django.field(only=["identity__kind"], description="The identity it sells under.")
+    def identity_kind(self) -> IdentityKindEnum:
+        return self.identity.kind
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset & shops_visible_to(info.context.user)
+
+
+@strawberry.input(description="Apply to open the shop of one of your approved identities.")
+class ShopApplyInput:
+    identity_id: relay.GlobalID = strawberry.field(description="An approved Identity of yours.")
+    notice_version: str = strawberry.field(
+        description="The version of 《开店须知》 (query shopNotice) you read and accept."
+    )
+    name: str = strawberry.field(
+        description="Shop name; for an institution exactly its verified name."
+    )
+    description: str = ""
+    contact_name: str
+    contact_phone: str
+    contact_email: str = ""
+
+
+@strawberry.type
+class ShopPayload:
+    shop: ShopType | None
+    errors: list[Error]

@@ -1,0 +1,100 @@
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from notifications.sms import InMemoryBackend
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.SMS_BACKEND = "notifications.sms.InMemoryBackend"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    InMemoryBackend.outbox.clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    InMemoryBackend.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox():
+    """Messages 'sent' in this test, as (phone, text), oldest first."""
+    return InMemoryBackend.outbox
+
+
+def last_code(outbox, phone: str) -> str:
+    for sent_to, text in reversed(outbox):
+        if sent_to == phone:
+            match = re.search(r"验证码为(\d{6})", text)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no code was sent to {phone}")
+
+
+class GraphQLClient:
+    """Posts real GraphQL requests (JSON or multipart) through Django's full stack."""
+
+    def __init__(self) -> None:
+        self.http = Client(enforce_csrf_checks=True)
+        self.token: str | None = None
+        self.headers: dict[str, str] = {}
+
+    def _headers(self, extra: dict | None) -> dict:
+        headers = dict(self.headers)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        csrf = self.http.cookies.get("csrftoken")
+        if csrf:
+            headers["X-CSRFToken"] = csrf.value
+        headers.update(extra or {})
+        return headers
+
+    def raw(self, query: str, variables: dict | None = None, headers: dict | None = None):
+        return self.http.post(
+            "/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def __call__(self, query: str, variables: dict | None = None, headers: dict | None = None):
+        response = self.raw(query, variables, headers)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def upload(self, query: str, variables: dict, files: dict, headers: dict | None = None):
+        """GraphQL multipart request spec: ``files`` maps a variable path (``input.certificate``)
+        to a Django ``SimpleUploadedFile``; the variable itself is sent as null."""
+        file_map = {}
+        data = {}
+        for index, (path, upload) in enumerate(files.items()):
+            file_map[str(index)] = [f"variables.{path}"]
+            data[str(index)] = upload
+        data["operations"] = json.dumps({"query": query, "variables": variables})
+        data["map"] = json.dumps(file_map)
+        response = self.http.post("/graphql", data=data, headers=self._headers(headers))
+        return response
+
+    def fetch_csrf(self) -> None:
+        self.http.get("/graphql", headers={"Accept": "text/html"})
+
+
+@pytest.fixture
+def gql(db):
+    return GraphQLClient()
+
+
+@pytest.fixture
+def make_gql(db):
+    return GraphQLClient
