@@ -1,8 +1,10 @@
+import contextlib
 import json
 import re
 
 import pytest
-from django.test import Client
+from django.db import connection
+from django.test import Client, TestCase
 
 from notifications.sms import InMemoryBackend
 
@@ -42,6 +44,11 @@ def last_code(outbox, phone: str) -> str:
     raise AssertionError(f"no code was sent to {phone}")
 
 
+@contextlib.contextmanager
+def _nothing():
+    yield
+
+
 class GraphQLClient:
     """Posts real GraphQL requests (JSON or multipart) through Django's full stack."""
 
@@ -60,7 +67,18 @@ class GraphQLClient:
         headers.update(extra or {})
         return headers
 
+    def _committing(self):
+        """Inside the test's transaction, run on_commit callbacks (SMS, live events) when the
+        request ends, as a real commit would; in transactional tests they run anyway."""
+        if connection.in_atomic_block:
+            return TestCase.captureOnCommitCallbacks(execute=True)
+        return _nothing()
+
     def raw(self, query: str, variables: dict | None = None, headers: dict | None = None):
+        with self._committing():
+            return self._post_json(query, variables, headers)
+
+    def _post_json(self, query, variables, headers):
         return self.http.post(
             "/graphql",
             data=json.dumps({"query": query, "variables": variables or {}}),
@@ -83,8 +101,8 @@ class GraphQLClient:
             data[str(index)] = upload
         data["operations"] = json.dumps({"query": query, "variables": variables})
         data["map"] = json.dumps(file_map)
-        response = self.http.post("/graphql", data=data, headers=self._headers(headers))
-        return response
+        with self._committing():
+            return self.http.post("/graphql", data=data, headers=self._headers(headers))
 
     def fetch_csrf(self) -> None:
         self.http.get("/graphql", headers={"Accept": "text/html"})

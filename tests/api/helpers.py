@@ -1,0 +1,19 @@
+from tests.api import operations as op
+from tests.conftest import last_code
+
+
+def error_codes(payload: dict) -> list[str]:
+    return [error["code"] for error in payload["errors"]]
+
+
+def register_and_login(gql, outbox, phone: str, *, mode: str = "TOKEN") -> dict:
+    """Register ``phone`` through the API; with TOKEN mode the client keeps the token."""
+    sent = gql(op.SMS_CODE_SEND, {"input": {"phone": phone, "purpose": "REGISTER"}})
+    assert sent["data"]["smsCodeSend"]["errors"] == []
+    result = gql(
+        op.REGISTER, {"input": {"phone": phone, "code": last_code(outbox, phone), "mode": mode}}
+    )["data"]["register"]
+    assert result["errors"] == []
+    if mode == "TOKEN":
+        gql.token = result["token"]
+    return result
