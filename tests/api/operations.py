@@ -2,12 +2,16 @@
 
 SMS_CODE_SEND = """
 mutation($input: SmsCodeSendInput!) {
-  smsCodeSend(input: $input) { sentTo expiresInSeconds resendAfterSeconds errors { code field message } }
+  smsCodeSend(input: $input) {
+    sentTo expiresInSeconds resendAfterSeconds errors { code field message }
+  }
 }"""
 
 REGISTER = """
 mutation($input: RegisterInput!) {
-  register(input: $input) { user { id phone hasPassword } token tokenExpiresAt errors { code field message } }
+  register(input: $input) {
+    user { id phone hasPassword } token tokenExpiresAt errors { code field message }
+  }
 }"""
 
 LOGIN = """

@@ -5,7 +5,9 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import UserFactory, VerificationFactory, staff_user
 
 QUEUE = """
-query($first: Int, $after: String, $status: ReviewStatus, $kind: VerificationKind, $search: String) {
+query(
+  $first: Int, $after: String, $status: ReviewStatus, $kind: VerificationKind, $search: String
+) {
   verificationQueue(first: $first, after: $after, status: $status, kind: $kind, search: $search) {
     totalCount
     pageInfo { hasNextPage endCursor }

@@ -54,7 +54,7 @@ async def test_the_legacy_graphql_ws_protocol_is_not_spoken():
 
 
 async def test_a_foreign_browser_origin_is_refused():
-    socket, connected, _ = await connect(origin=(b"origin", b"https://evil.example"))
+    _, connected, _ = await connect(origin=(b"origin", b"https://evil.example"))
     assert not connected
 
 
