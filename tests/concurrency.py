@@ -19,7 +19,7 @@ def run_together(calls):
         try:
             barrier.wait()
             results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - the caller inspects it
+        except BaseException as exc:  # the caller inspects it
             results[index] = exc
         finally:
             connections.close_all()

@@ -5,6 +5,8 @@ import re
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
+from kernel.clock import local_today
+
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _SEPARATORS = re.compile(r"[\s\-()]")
 
@@ -20,12 +22,15 @@ def normalize_phone(value: str) -> str | None:
 
 
 def normalize_id_number(value: str) -> str | None:
-    """A valid 18-digit resident ID number (birth date and ISO 7064 check digit), or None."""
+    """A valid 18-digit resident ID number, or None: a known area code, a real birth date
+    not in the future, and the ISO 7064 check digit (python-stdnum's ``cn.ric``)."""
     try:
         number = ric.validate(value or "")
     except ValidationError:
         return None
-    return number if len(number) == 18 else None
+    if ric.get_birth_date(number) > local_today():
+        return None
+    return number
 
 
 def normalize_credit_code(value: str) -> str | None:

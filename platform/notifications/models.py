@@ -5,6 +5,7 @@ class SmsStatus(models.TextChoices):
     QUEUED = "QUEUED", "待发送"
     SENT = "SENT", "已发送"
     FAILED = "FAILED", "发送失败"
+    EXPIRED = "EXPIRED", "过期未发"
 
 
 class SmsMessage(models.Model):
@@ -12,6 +13,10 @@ class SmsMessage(models.Model):
 
     phone = models.CharField("手机号", max_length=20, db_index=True)
     text = models.TextField("内容")
+    # A message carrying a secret (an SMS code) keeps it only until it is sent or stale:
+    # then ``text`` is replaced by this redacted copy.
+    redacted_text = models.TextField("脱敏内容", blank=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
     status = models.CharField(
         "状态", max_length=16, choices=SmsStatus.choices, default=SmsStatus.QUEUED, db_index=True
     )

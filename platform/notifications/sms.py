@@ -2,6 +2,7 @@
 that returns normally when the message was accepted and raises ``SmsDeliveryError`` when not.
 """
 
+import http.client
 import json
 import sys
 import threading
@@ -45,20 +46,20 @@ class HttpGatewayBackend:
     def send(self, phone: str, text: str) -> None:
         if not settings.SMS_GATEWAY_URL:
             raise SmsDeliveryError("SMS_GATEWAY_URL is not set")
+        headers = {"Content-Type": "application/json"}
+        if settings.SMS_GATEWAY_KEY:
+            headers["Authorization"] = f"Bearer {settings.SMS_GATEWAY_KEY}"
         request = urllib.request.Request(
             settings.SMS_GATEWAY_URL,
             data=json.dumps({"phone": phone, "text": text}).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {settings.SMS_GATEWAY_KEY}",
-            },
+            headers=headers,
             method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as answer:
                 if not 200 <= answer.status < 300:
                     raise SmsDeliveryError(f"gateway answered HTTP {answer.status}")
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             raise SmsDeliveryError(str(exc)) from exc
 
 

@@ -80,10 +80,15 @@ def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> Sm
             expires_at=current + settings.SMS_CODE_LIFETIME,
         )
         minutes = int(settings.SMS_CODE_LIFETIME.total_seconds() // 60)
+        template = (
+            "【省技术产权交易市场】您的验证码为{code}，{minutes}分钟内有效。"
+            "如非本人操作，请忽略本短信。"
+        )
         sms_send(
             phone=phone,
-            text=f"【省技术产权交易市场】您的验证码为{code}，{minutes}分钟内有效。"
-            "如非本人操作，请忽略本短信。",
+            text=template.format(code=code, minutes=minutes),
+            redacted_text=template.format(code="******", minutes=minutes),
+            expires_at=sms_code.expires_at,
         )
     return sms_code
 

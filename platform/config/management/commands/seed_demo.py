@@ -1,5 +1,7 @@
 """Idempotent demo data: a staff reviewer and an onboarded university seller."""
 
+import os
+
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -70,9 +72,10 @@ class Command(BaseCommand):
                 **decided,
             },
         )
+        port = os.environ.get("PORT", "8000")
         self.stdout.write(
             "Demo data ready.\n"
             f"  staff (reviewer): phone {STAFF_PHONE}  password {STAFF_PASSWORD}\n"
             f"  seller (university, open shop): phone {SELLER_PHONE}  password {SELLER_PASSWORD}\n"
-            "  GraphiQL: http://127.0.0.1:8000/graphql   admin: http://127.0.0.1:8000/admin/"
+            f"  GraphiQL: http://127.0.0.1:{port}/graphql   admin: http://127.0.0.1:{port}/admin/"
         )

@@ -1,7 +1,13 @@
-from django.core.management.base import BaseCommand
+from datetime import timedelta
 
+from django.core.management.base import BaseCommand
+from django.db.models import Q
+
+from kernel.clock import now
 from notifications.models import SmsMessage, SmsStatus
 from notifications.services import sms_deliver
+
+QUEUED_GRACE = timedelta(seconds=30)
 
 
 class Command(BaseCommand):
@@ -11,14 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("--max-attempts", type=int, default=5)
 
     def handle(self, *args, max_attempts: int, **options):
+        # A fresh QUEUED message is being delivered by the request that committed it.
+        settled = now() - QUEUED_GRACE
         pending = SmsMessage.objects.filter(
-            status__in=[SmsStatus.QUEUED, SmsStatus.FAILED], attempts__lt=max_attempts
+            Q(status=SmsStatus.FAILED) | Q(status=SmsStatus.QUEUED, created_at__lt=settled),
+            attempts__lt=max_attempts,
         ).values_list("pk", flat=True)
         sent = failed = 0
         for pk in list(pending):
             message = sms_deliver(message_id=pk)
+            if message is None:
+                continue
             if message.status == SmsStatus.SENT:
                 sent += 1
-            else:
+            elif message.status == SmsStatus.FAILED:
                 failed += 1
-        self.stdout.write(f"sent {sent}, failed {failed}")
+        if sent or failed or options["verbosity"] > 1:
+            self.stdout.write(f"sms_dispatch: sent {sent}, failed {failed}")
