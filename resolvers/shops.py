@@ -7,8 +7,9 @@ from kernel.errors import DomainError
 from schema.context import Info
 from schema.errors import errors_from
 from schema.permissions import IsAuthenticated
-from schema.shops import AgreementType, ShopApplyInput, ShopPayload
-from shops.services import shop_apply
+from schema.shops import AgreementType, ShopApplyInput, ShopPayload, ShopUpdateInput
+from shops.models import Shop
+from shops.services import shop_apply, shop_update
 
 from .ids import decode_id
 
@@ -34,6 +35,25 @@ class ShopMutation:
                 identity_id=decode_id(input.identity_id, Identity, field="identityId"),
                 notice_version=input.notice_version,
                 name=input.name,
+                description=input.description,
+                contact_name=input.contact_name,
+                contact_phone=input.contact_phone,
+                contact_email=input.contact_email,
+            )
+        except DomainError as exc:
+            return ShopPayload(shop=None, errors=errors_from(exc))
+        return ShopPayload(shop=shop, errors=[])
+
+    @strawberry.mutation(
+        description="Change your open shop's description and contacts (the name stays as "
+        "reviewed). Recorded in its history.",
+        permission_classes=[IsAuthenticated],
+    )
+    def shop_update(self, info: Info, input: ShopUpdateInput) -> ShopPayload:
+        try:
+            shop = shop_update(
+                user=info.context.user,
+                shop_id=decode_id(input.id, Shop, field="id"),
                 description=input.description,
                 contact_name=input.contact_name,
                 contact_phone=input.contact_phone,

@@ -63,6 +63,15 @@ class ShopApplyInput:
     contact_email: str = ""
 
 
+@strawberry.input(description="Change an open shop's description and contacts.")
+class ShopUpdateInput:
+    id: relay.GlobalID = strawberry.field(description="Your open Shop.")
+    description: str = ""
+    contact_name: str
+    contact_phone: str
+    contact_email: str = ""
+
+
 @strawberry.type
 class ShopPayload:
     shop: ShopType | None

@@ -116,3 +116,16 @@ def gql(db):
 @pytest.fixture
 def make_gql(db):
     return GraphQLClient
+
+
+@pytest.fixture
+def signed_in_as(db):
+    """A client with a browser session for ``user`` (and the CSRF cookie it needs)."""
+
+    def sign_in(user) -> GraphQLClient:
+        client = GraphQLClient()
+        client.http.force_login(user)
+        client.fetch_csrf()
+        return client
+
+    return sign_in

@@ -47,6 +47,7 @@ class ReviewAction(models.TextChoices):
     SUBMITTED = "SUBMITTED", "提交"
     APPROVED = "APPROVED", "通过"
     REJECTED = "REJECTED", "驳回"
+    CHANGED = "CHANGED", "变更（无需审核）"
 
 
 class ReviewRecord(models.Model):

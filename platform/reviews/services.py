@@ -77,6 +77,19 @@ def review_submit(*, subject: Reviewable, actor, snapshot: dict) -> None:
     )
 
 
+def review_record_change(*, subject: Reviewable, actor, snapshot: dict) -> None:
+    """Record a change to an approved subject that needs no new review (inside the caller's
+    transaction), so its history shows every version."""
+    ReviewRecord.objects.create(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        action=ReviewAction.CHANGED,
+        actor=actor,
+        at=now(),
+        snapshot=snapshot,
+    )
+
+
 @transaction.atomic
 def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "") -> Reviewable:
     """Approve or reject one pending application; tells the applicant by SMS and live event."""

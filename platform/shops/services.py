@@ -12,13 +12,42 @@ from kernel.clock import now
 from kernel.errors import DomainError, ErrorCollector
 from kernel.text import clean_text
 from reviews.models import ReviewStatus
-from reviews.services import review_submit
+from reviews.services import review_record_change, review_submit
 
 from .errors import ShopErrorCode
 from .models import Shop
 
 # Mobile or landline (area code, optional extension), as printed on a business card.
 _CONTACT_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
+def _clean_details(
+    errors: ErrorCollector,
+    *,
+    description: str,
+    contact_name: str,
+    contact_phone: str,
+    contact_email: str,
+) -> dict[str, str]:
+    """The shop's description and contacts, stripped; refusals go to ``errors``."""
+    details = {
+        "description": clean_text(
+            description, field="description", errors=errors, limit=2000, required=False
+        ),
+        "contact_name": clean_text(contact_name, field="contactName", errors=errors, limit=50),
+        "contact_phone": clean_text(contact_phone, field="contactPhone", errors=errors, limit=20),
+        "contact_email": clean_text(
+            contact_email, field="contactEmail", errors=errors, limit=254, required=False
+        ),
+    }
+    if details["contact_phone"] and not _CONTACT_PHONE.match(details["contact_phone"]):
+        errors.add(ShopErrorCode.CONTACT_PHONE_INVALID, field="contactPhone")
+    if details["contact_email"]:
+        try:
+            validate_email(details["contact_email"])
+        except ValidationError:
+            errors.add(ShopErrorCode.CONTACT_EMAIL_INVALID, field="contactEmail")
+    return details
 
 
 @transaction.atomic
@@ -48,21 +77,13 @@ def shop_apply(
 
     errors = ErrorCollector()
     name = clean_text(name, field="name", errors=errors, limit=100)
-    description = clean_text(
-        description, field="description", errors=errors, limit=2000, required=False
+    details = _clean_details(
+        errors,
+        description=description,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
     )
-    contact_name = clean_text(contact_name, field="contactName", errors=errors, limit=50)
-    contact_phone = clean_text(contact_phone, field="contactPhone", errors=errors, limit=20)
-    contact_email = clean_text(
-        contact_email, field="contactEmail", errors=errors, limit=254, required=False
-    )
-    if contact_phone and not _CONTACT_PHONE.match(contact_phone):
-        errors.add(ShopErrorCode.CONTACT_PHONE_INVALID, field="contactPhone")
-    if contact_email:
-        try:
-            validate_email(contact_email)
-        except ValidationError:
-            errors.add(ShopErrorCode.CONTACT_EMAIL_INVALID, field="contactEmail")
     verification = user.verification
     if name and verification.kind == VerificationKind.INSTITUTION and name != verification.name:
         errors.add(
@@ -72,10 +93,8 @@ def shop_apply(
 
     shop = shop or Shop(identity=identity)
     shop.name = name
-    shop.description = description
-    shop.contact_name = contact_name
-    shop.contact_phone = contact_phone
-    shop.contact_email = contact_email
+    for field, value in details.items():
+        setattr(shop, field, value)
     shop.notice_accepted = notice
     shop.notice_accepted_at = now()
     review_submit(
@@ -83,11 +102,45 @@ def shop_apply(
         actor=user,
         snapshot={
             "name": name,
-            "description": description,
-            "contact_name": contact_name,
-            "contact_phone": contact_phone,
-            "contact_email": contact_email,
+            **details,
             "notice_version": notice.version,
         },
     )
+    return shop
+
+
+@transaction.atomic
+def shop_update(
+    *,
+    user: User,
+    shop_id: int,
+    description: str = "",
+    contact_name: str,
+    contact_phone: str,
+    contact_email: str = "",
+) -> Shop:
+    """Change an open shop's description and contacts (its name is fixed by its review).
+
+    These are not reviewed again; the change is recorded in the shop's review history.
+    """
+    shop = (
+        Shop.objects.select_for_update()
+        .filter(pk=shop_id, identity__user=user, status=ReviewStatus.APPROVED)
+        .first()
+    )
+    if shop is None:
+        raise DomainError(ShopErrorCode.SHOP_NOT_OPEN, field="id")
+    errors = ErrorCollector()
+    details = _clean_details(
+        errors,
+        description=description,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+    )
+    errors.raise_if_any()
+    for field, value in details.items():
+        setattr(shop, field, value)
+    shop.save(update_fields=list(details))
+    review_record_change(subject=shop, actor=user, snapshot=details)
     return shop

@@ -21,11 +21,8 @@ query(
 
 
 @pytest.fixture
-def staff(make_gql):
-    client = make_gql()
-    client.http.force_login(staff_user())
-    client.fetch_csrf()
-    return client
+def staff(signed_in_as):
+    return signed_in_as(staff_user())
 
 
 def pending(count, **kwargs):
@@ -79,11 +76,9 @@ def test_a_page_costs_the_same_number_of_queries_whatever_its_size(staff):
     assert len(large) == len(small)
 
 
-def test_the_queue_is_for_staff_only(make_gql):
+def test_the_queue_is_for_staff_only(make_gql, signed_in_as):
     pending(1)
     anonymous = make_gql()(QUEUE)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    applicant = make_gql()
-    applicant.http.force_login(UserFactory())
-    applicant.fetch_csrf()
+    applicant = signed_in_as(UserFactory())
     assert applicant(QUEUE)["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -128,14 +128,12 @@ def test_too_many_files_in_one_request_are_refused(gql, sms_outbox):
     assert not Verification.objects.exists()
 
 
-def test_rejection_then_correction_and_resubmission_keeps_history(gql, sms_outbox, make_gql):
+def test_rejection_then_correction_and_resubmission_keeps_history(gql, sms_outbox, signed_in_as):
     register_and_login(gql, sms_outbox, PHONE)
     verification_id = submit_personal(gql)["verification"]["id"]
     assert error_codes(submit_personal(gql)) == ["VERIFICATION_PENDING"]
 
-    staff = make_gql()
-    staff.http.force_login(staff_user())
-    staff.fetch_csrf()
+    staff = signed_in_as(staff_user())
     rejected = staff(op.REVIEW_REJECT, {"id": verification_id, "reason": "姓名与身份证不一致"})
     assert rejected["data"]["reviewReject"]["errors"] == []
     assert sms_outbox[-1] == (
@@ -181,14 +179,12 @@ def test_approval_by_a_non_staff_user_is_forbidden_and_changes_nothing(gql, sms_
     assert ReviewRecord.objects.count() == 1
 
 
-def test_a_staff_member_without_the_review_permission_is_forbidden(gql, sms_outbox, make_gql):
+def test_a_staff_member_without_the_review_permission_is_forbidden(gql, sms_outbox, signed_in_as):
     from tests.factories import UserFactory
 
     register_and_login(gql, sms_outbox, PHONE)
     verification_id = submit_personal(gql)["verification"]["id"]
-    clerk = make_gql()
-    clerk.http.force_login(UserFactory(is_staff=True))
-    clerk.fetch_csrf()
+    clerk = signed_in_as(UserFactory(is_staff=True))
 
     response = clerk(op.REVIEW_APPROVE, {"id": verification_id})
 
@@ -196,12 +192,10 @@ def test_a_staff_member_without_the_review_permission_is_forbidden(gql, sms_outb
     assert Verification.objects.get().status == "PENDING"
 
 
-def test_a_decided_application_cannot_be_decided_again(gql, sms_outbox, make_gql):
+def test_a_decided_application_cannot_be_decided_again(gql, sms_outbox, signed_in_as):
     register_and_login(gql, sms_outbox, PHONE)
     verification_id = submit_personal(gql)["verification"]["id"]
-    staff = make_gql()
-    staff.http.force_login(staff_user())
-    staff.fetch_csrf()
+    staff = signed_in_as(staff_user())
     staff(op.REVIEW_APPROVE, {"id": verification_id})
 
     again = staff(op.REVIEW_REJECT, {"id": verification_id, "reason": "x"})["data"]["reviewReject"]
@@ -210,12 +204,10 @@ def test_a_decided_application_cannot_be_decided_again(gql, sms_outbox, make_gql
     assert Verification.objects.get().status == "APPROVED"
 
 
-def test_a_rejection_needs_a_reason(gql, sms_outbox, make_gql):
+def test_a_rejection_needs_a_reason(gql, sms_outbox, signed_in_as):
     register_and_login(gql, sms_outbox, PHONE)
     verification_id = submit_personal(gql)["verification"]["id"]
-    staff = make_gql()
-    staff.http.force_login(staff_user())
-    staff.fetch_csrf()
+    staff = signed_in_as(staff_user())
 
     result = staff(op.REVIEW_REJECT, {"id": verification_id, "reason": "  "})["data"]
 
@@ -223,7 +215,9 @@ def test_a_rejection_needs_a_reason(gql, sms_outbox, make_gql):
     assert Verification.objects.get().status == "PENDING"
 
 
-def test_only_the_owner_and_staff_can_download_a_certificate(gql, sms_outbox, make_gql):
+def test_only_the_owner_and_staff_can_download_a_certificate(
+    gql, sms_outbox, make_gql, signed_in_as
+):
     register_and_login(gql, sms_outbox, PHONE)
     verification_id = submit_institution(gql)["verification"]["id"]
     url = gql(op.MY_VERIFICATION)["data"]["me"]["verification"]["certificate"]["url"]
@@ -242,9 +236,7 @@ def test_only_the_owner_and_staff_can_download_a_certificate(gql, sms_outbox, ma
     )
     assert node["data"]["node"] is None
 
-    staff = make_gql()
-    staff.http.force_login(staff_user())
-    staff.fetch_csrf()
+    staff = signed_in_as(staff_user())
     seen = staff(
         "query($id: ID!) { node(id: $id) { ... on Verification { certificate { url } } } }",
         {"id": verification_id},
