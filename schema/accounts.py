@@ -22,7 +22,7 @@ from accounts.selectors import identities_visible_to, verifications_visible_to
 from .context import Info
 from .errors import Error
 from .files import FileType
-from .reviews import ReviewableInterface
+from .reviews import ReviewableInterface, ReviewStatusEnum
 
 if TYPE_CHECKING:
     from .shops import ShopType
@@ -85,6 +85,7 @@ class UserType(relay.Node):
     description="Real-name verification (实名认证), personal or institution.",
 )
 class VerificationType(relay.Node, ReviewableInterface):
+    status: ReviewStatusEnum
     kind: VerificationKindEnum
     name: str = strawberry_django.field(description="The person's or institution's name.")
     id_number: str = strawberry_django.field(description="Resident ID number (personal).")
@@ -106,6 +107,7 @@ class VerificationType(relay.Node, ReviewableInterface):
     Identity, name="Identity", description="An identity application (身份申请)."
 )
 class IdentityType(relay.Node, ReviewableInterface):
+    status: ReviewStatusEnum
     kind: IdentityKindEnum
     certificate: FileType | None = strawberry_django.field(
         description="The certificate uploaded with the application (institutions)."

@@ -5,6 +5,7 @@ import strawberry_django
 from strawberry import relay
 
 from reviews.models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
+from reviews.selectors import review_status
 
 from .errors import Error
 
@@ -36,12 +37,23 @@ class ReviewRecordType:
     description="An application that staff review (verification, identity, shop).",
 )
 class ReviewableInterface:
-    status: ReviewStatusEnum
-    submitted_at: datetime
+    submitted_at: datetime | None = strawberry_django.field(
+        description="When it was last submitted (null for a draft never submitted)."
+    )
     decided_at: datetime | None
     decision_reason: str = strawberry_django.field(
         description="The latest decision's reason; shown to the applicant."
     )
+
+    @strawberry_django.field(
+        only=["status", "decided_at"],
+        description="Where it stands in review after its latest submission; null if never "
+        "submitted. Each type also has its own, finer `status`.",
+    )
+    def review_status(self) -> ReviewStatusEnum | None:
+        status = review_status(self)
+        return ReviewStatusEnum(status) if status else None
+
     review_history: list[ReviewRecordType] = strawberry_django.field(
         field_name="review_records", description="Every submission and decision, oldest first."
     )

@@ -11,7 +11,7 @@ from shops.selectors import shops_visible_to
 from .accounts import IdentityKindEnum
 from .context import Info
 from .errors import Error
-from .reviews import ReviewableInterface
+from .reviews import ReviewableInterface, ReviewStatusEnum
 
 AgreementKindEnum = strawberry.enum(AgreementKind, name="AgreementKind")
 
@@ -29,6 +29,7 @@ class AgreementType:
 
 @strawberry_django.type(Shop, name="Shop", description="A seller's shop (店铺).")
 class ShopType(relay.Node, ReviewableInterface):
+    status: ReviewStatusEnum
     name: str
     description: str
     contact_name: str

@@ -1,7 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from .models import Reviewable, ReviewRecord
+from .models import Reviewable, ReviewRecord, ReviewStatus
 
 
 def review_history(subject: Reviewable) -> QuerySet[ReviewRecord]:
@@ -9,3 +9,18 @@ def review_history(subject: Reviewable) -> QuerySet[ReviewRecord]:
     return ReviewRecord.objects.filter(
         subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
     ).select_related("actor")
+
+
+def review_status(subject: Reviewable) -> str | None:
+    """Where ``subject`` stands in review: PENDING, APPROVED or REJECTED after its latest
+    submission, or None when it was never submitted (a draft)."""
+    from .services import review_kind_for
+
+    kind = review_kind_for(type(subject))
+    if subject.status == kind.pending:
+        return ReviewStatus.PENDING
+    if subject.status == kind.rejected:
+        return ReviewStatus.REJECTED
+    if subject.decided_at is not None:
+        return ReviewStatus.APPROVED
+    return None

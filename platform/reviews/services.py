@@ -33,6 +33,14 @@ class ReviewKind:
     permission: str  # "<app_label>.review_<model>"
     applicant: Callable[[Any], Any]  # subject -> the user who applied
     on_decided: Callable[[Any], None] = field(default=lambda subject: None)
+    # The subject's own status values for "in review", "approved", "rejected" (a listing,
+    # for one, has a longer life than its review).
+    describe: Callable[[Any], str] = field(default=lambda subject: "")  # named in the SMS
+    # Refuses a decision the subject's own rules forbid (raise DomainError); runs under lock.
+    check: Callable[[Any, bool], None] = field(default=lambda subject, approve: None)
+    pending: str = ReviewStatus.PENDING
+    approved: str = ReviewStatus.APPROVED
+    rejected: str = ReviewStatus.REJECTED
 
 
 _KINDS: dict[type, ReviewKind] = {}
@@ -61,7 +69,7 @@ def review_submit(*, subject: Reviewable, actor, snapshot: dict) -> None:
     Must run inside the caller's transaction.
     """
     at = now()
-    subject.status = ReviewStatus.PENDING
+    subject.status = review_kind_for(type(subject)).pending
     subject.submitted_at = at
     subject.decided_at = None
     subject.decided_by = None
@@ -107,11 +115,12 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     subject = model.objects.select_for_update().filter(pk=pk).first()
     if subject is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
-    if subject.status != ReviewStatus.PENDING:
+    if subject.status != kind.pending:
         raise DomainError(ReviewErrorCode.REVIEW_NOT_PENDING, field="id")
+    kind.check(subject, approve)
 
     at = now()
-    subject.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    subject.status = kind.approved if approve else kind.rejected
     subject.decided_at = at
     subject.decided_by = actor
     subject.decision_reason = reason
@@ -127,13 +136,12 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     kind.on_decided(subject)
 
     applicant = kind.applicant(subject)
+    name = kind.describe(subject)
+    what = f"{kind.label}申请{f'（{name}）' if name else ''}"
     if approve:
-        text = f"【省技术产权交易市场】您提交的{kind.label}申请已审核通过。"
+        text = f"【省技术产权交易市场】您提交的{what}已审核通过。"
     else:
-        text = (
-            f"【省技术产权交易市场】您提交的{kind.label}申请未通过审核，"
-            f"原因：{reason}。请修改后重新提交。"
-        )
+        text = f"【省技术产权交易市场】您提交的{what}未通过审核，原因：{reason}。请修改后重新提交。"
     sms_send(phone=applicant.phone, text=text)
     publish_to_user(
         user_id=applicant.pk,
@@ -141,7 +149,7 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
             "type": "review.decided",
             "kind": kind.key,
             "subject_id": subject.pk,
-            "status": subject.status,
+            "status": ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
             "reason": reason,
             "at": at.isoformat(),
         },

@@ -72,7 +72,7 @@ mutation($input: ShopApplyInput!) {
 REVIEW_APPROVE = """
 mutation($id: ID!) {
   reviewApprove(input: {id: $id}) {
-    subject { __typename status decidedAt decisionReason ... on Node { id } }
+    subject { __typename reviewStatus decidedAt decisionReason ... on Node { id } }
     errors { code field message }
   }
 }"""
@@ -80,7 +80,7 @@ mutation($id: ID!) {
 REVIEW_REJECT = """
 mutation($id: ID!, $reason: String!) {
   reviewReject(input: {id: $id, reason: $reason}) {
-    subject { __typename status decisionReason ... on Node { id } }
+    subject { __typename reviewStatus decisionReason ... on Node { id } }
     errors { code field message }
   }
 }"""

@@ -110,7 +110,7 @@ def test_a_university_goes_from_a_new_number_to_an_open_shop(gql, make_gql, sms_
     rejected = staff(op.REVIEW_REJECT, {"id": shop["shop"]["id"], "reason": "请填写店铺简介"})[
         "data"
     ]["reviewReject"]
-    assert rejected["subject"]["status"] == "REJECTED"
+    assert rejected["subject"]["reviewStatus"] == "REJECTED"
     assert "请填写店铺简介" in sms_outbox[-1][1]
 
     with time_machine.travel(now() + timedelta(minutes=1)):

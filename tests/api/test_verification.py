@@ -160,7 +160,7 @@ def test_rejection_then_correction_and_resubmission_keeps_history(gql, sms_outbo
 
     approved = staff(op.REVIEW_APPROVE, {"id": verification_id})["data"]["reviewApprove"]
     assert approved["errors"] == []
-    assert approved["subject"]["status"] == "APPROVED"
+    assert approved["subject"]["reviewStatus"] == "APPROVED"
     assert error_codes(submit_personal(gql)) == ["VERIFICATION_ALREADY_APPROVED"]
 
 
