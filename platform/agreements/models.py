@@ -3,6 +3,7 @@ from django.db import models
 
 class AgreementKind(models.TextChoices):
     SHOP_NOTICE = "SHOP_NOTICE", "开店须知"
+    LISTING_AGREEMENT = "LISTING_AGREEMENT", "商品发布协议"
 
 
 class Agreement(models.Model):

@@ -7,6 +7,9 @@ from django.db import models
 class FileKind(models.TextChoices):
     VERIFICATION_CERTIFICATE = "VERIFICATION_CERTIFICATE", "实名认证证书"
     IDENTITY_CERTIFICATE = "IDENTITY_CERTIFICATE", "身份证明文件"
+    LISTING_IMPORT = "LISTING_IMPORT", "批量导入表格"
+    LISTING_IMPORT_RESULT = "LISTING_IMPORT_RESULT", "批量导入结果"
+    COMMITMENT_LETTER = "COMMITMENT_LETTER", "网络竞价承诺函"
 
 
 class PrivateFile(models.Model):

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from files.errors import FileErrorCode
 from files.models import FileKind
-from files.services import ALLOWED_TYPES, JPEG, PDF, PNG, detect_type, file_check
+from files.services import ALLOWED_TYPES, JPEG, PDF, PNG, XLSX, detect_type, file_check
 from kernel.errors import DomainError
 
 PDF_BYTES = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
@@ -53,9 +53,17 @@ def test_file_check_decides_the_type_by_the_magic_bytes_whatever_the_name(
     assert upload.read() == content
 
 
-@pytest.mark.parametrize("kind", list(FileKind))
-def test_every_file_kind_allows_pdf_jpeg_and_png(kind):
+@pytest.mark.parametrize(
+    "kind",
+    [FileKind.VERIFICATION_CERTIFICATE, FileKind.IDENTITY_CERTIFICATE, FileKind.COMMITMENT_LETTER],
+)
+def test_documents_may_be_pdf_jpeg_or_png(kind):
     assert ALLOWED_TYPES[kind] == (PDF, JPEG, PNG)
+
+
+def test_import_workbooks_may_only_be_xlsx():
+    assert ALLOWED_TYPES[FileKind.LISTING_IMPORT] == (XLSX,)
+    assert ALLOWED_TYPES[FileKind.LISTING_IMPORT_RESULT] == (XLSX,)
 
 
 @pytest.mark.parametrize(

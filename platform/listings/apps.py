@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+
+
+class ListingsConfig(AppConfig):
+    name = "listings"
+    verbose_name = "标的物"
+
+    def ready(self) -> None:
+        from reviews.services import ReviewKind, review_kind_register
+
+        from . import services
+        from .models import Listing, ListingStatus, OwnershipChange
+
+        review_kind_register(
+            ReviewKind(
+                key="LISTING",
+                label="商品上架",
+                model=Listing,
+                permission="listings.review_listing",
+                applicant=lambda listing: listing.shop.identity.user,
+                describe=lambda listing: listing.title,
+                pending=ListingStatus.PENDING_REVIEW,
+                approved=ListingStatus.LISTED,
+                rejected=ListingStatus.REJECTED,
+                on_decided=services.listing_on_decided,
+            )
+        )
+        review_kind_register(
+            ReviewKind(
+                key="OWNERSHIP_CHANGE",
+                label="权属变更",
+                model=OwnershipChange,
+                permission="listings.review_ownershipchange",
+                applicant=lambda change: change.applicant,
+                describe=lambda change: change.listing.title,
+                on_decided=services.ownership_change_on_decided,
+            )
+        )

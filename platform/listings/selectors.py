@@ -1,0 +1,58 @@
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+
+from .models import Listing, ListingStatus, OwnershipChange
+from .patent_numbers import parse_patent_number
+
+ON_SALE = (ListingStatus.LISTED, ListingStatus.IN_AUCTION)
+# Auction results stay public: a lot's page shows its listing after it sold or went unsold.
+PUBLIC_STATUSES = (*ON_SALE, ListingStatus.SOLD, ListingStatus.UNSOLD)
+
+
+def listings_visible_to(user: User) -> QuerySet[Listing]:
+    """On sale or auctioned for everyone; every status for its seller and staff."""
+    if user.is_authenticated and user.is_staff:
+        return Listing.objects.all()
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if user.is_authenticated:
+        visible |= Q(shop__identity__user=user)
+    return Listing.objects.filter(visible)
+
+
+def listings_on_sale(
+    *, type: str | None = None, field: str | None = None, search: str | None = None
+) -> QuerySet[Listing]:
+    """The trading hall: newest listed first; search matches the title or the number."""
+    listings = Listing.objects.filter(status__in=ON_SALE)
+    if type:
+        listings = listings.filter(type=type)
+    if field:
+        listings = listings.filter(field=field)
+    if search and search.strip():
+        term = search.strip()
+        matches = Q(title__icontains=term) | Q(
+            patent_number__icontains=term.upper().replace(" ", "").removeprefix("ZL")
+        )
+        number = parse_patent_number(term)
+        if number is not None:  # any written form of a whole number finds it
+            matches |= Q(patent_number=number.canonical)
+        listings = listings.filter(matches)
+    return listings.order_by("-listed_at", "-id")
+
+
+def listings_of_seller(*, user: User, status: str | None = None, type: str | None = None):
+    listings = Listing.objects.filter(shop__identity__user=user)
+    if status:
+        listings = listings.filter(status=status)
+    if type:
+        listings = listings.filter(type=type)
+    return listings.order_by("-updated_at", "-id")
+
+
+def ownership_changes_visible_to(user: User) -> QuerySet[OwnershipChange]:
+    if not user.is_authenticated:
+        return OwnershipChange.objects.none()
+    if user.is_staff:
+        return OwnershipChange.objects.all()
+    return OwnershipChange.objects.filter(applicant=user)

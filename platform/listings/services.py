@@ -1,0 +1,422 @@
+"""Publishing listings: drafts, submission to review, delisting, ownership."""
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import IdentityKind, User
+from agreements.models import AgreementKind
+from agreements.services import agreement_check_accepted
+from kernel.clock import local_today, now
+from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.text import clean_text
+from reviews.models import ReviewStatus
+from reviews.services import review_submit
+from shops.errors import ShopErrorCode
+from shops.models import Shop
+
+from .errors import ListingErrorCode
+from .models import (
+    EDITABLE_STATUSES,
+    Listing,
+    ListingStatus,
+    ListingType,
+    Ownership,
+    OwnershipChange,
+)
+from .patent_numbers import parse_patent_number
+
+SEASON_IDENTITIES = {
+    IdentityKind.UNIVERSITY,
+    IdentityKind.RESEARCH_INSTITUTE,
+    IdentityKind.STATE_OWNED_ENTERPRISE,
+}
+MAX_PRICE = Decimal("999999999.99")
+MAX_NAMES = 20
+_IPC = re.compile(r"^[A-H]\d{2}[A-Z]\s?\d{1,4}/\d{2,6}$")
+_NAME_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class PatentDetails:
+    number: str | None = None
+    patent_type: str | None = None
+    application_date: date | None = None
+    grant_date: date | None = None
+    inventors: list[str] = dataclasses.field(default_factory=list)
+    ipc_classes: list[str] = dataclasses.field(default_factory=list)
+    legal_status: str | None = None
+
+
+@dataclass
+class AchievementDetails:
+    maturity: str | None = None
+    team: str | None = None
+
+
+@dataclass
+class ListingForm:
+    """What the seller fills in. Every field may be empty in a draft; submission needs the
+    fields its type requires."""
+
+    title: str | None = None
+    field: str | None = None
+    description: str | None = None
+    rights_holders: list[str] = dataclasses.field(default_factory=list)
+    transaction_type: str | None = None
+    start_price: Decimal | None = None
+    season_opt_in: bool = False
+    patent: PatentDetails | None = None
+    achievement: AchievementDetails | None = None
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def entity_name_key(name: str) -> str:
+    """Names compare without spaces and with half-width brackets:
+    南京大学（鼓楼） = 南京大学(鼓楼)."""
+    return _NAME_SPACES.sub("", name).replace("（", "(").replace("）", ")")
+
+
+def ownership_for(*, shop: Shop, rights_holders: list[str]) -> str:
+    """Own (自有) when a rights holder is the shop's verified entity, agent (代理) otherwise."""
+    entity = entity_name_key(shop.identity.user.verification.name)
+    own = any(entity_name_key(holder) == entity for holder in rights_holders)
+    return Ownership.OWN if own else Ownership.AGENT
+
+
+def season_eligible(listing: Listing) -> bool:
+    return listing.ownership == Ownership.OWN and listing.shop.identity.kind in SEASON_IDENTITIES
+
+
+def _open_shop_of(user: User, shop_id: int) -> Shop:
+    shop = (
+        Shop.objects.select_related("identity__user__verification")
+        .filter(pk=shop_id, identity__user=user, status=ReviewStatus.APPROVED)
+        .first()
+    )
+    if shop is None:
+        raise DomainError(ShopErrorCode.SHOP_NOT_OPEN, field="shopId")
+    return shop
+
+
+def _own_listing(user: User, listing_id: int, *, lock: bool = True) -> Listing:
+    listings = Listing.objects.select_related("shop__identity__user__verification")
+    if lock:
+        listings = listings.select_for_update(of=("self",))
+    listing = listings.filter(pk=listing_id, shop__identity__user=user).first()
+    if listing is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    return listing
+
+
+def _clean_names(values, *, field: str, errors: ErrorCollector, limit: int) -> list[str]:
+    names = []
+    for value in values or []:
+        name = (value or "").strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            errors.add(CommonErrorCode.TOO_LONG, field=field, limit=100)
+        names.append(name[:100])
+    if len(names) > limit:
+        errors.add(ListingErrorCode.TOO_MANY_ITEMS, field=field, limit=limit)
+    return list(dict.fromkeys(names))
+
+
+def clean_price(value, *, errors: ErrorCollector, field: str = "startPrice") -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        price = Decimal(str(value))
+    except InvalidOperation:
+        errors.add(ListingErrorCode.PRICE_INVALID, field=field)
+        return None
+    if (
+        not price.is_finite()
+        or price <= 0
+        or price > MAX_PRICE
+        or price != price.quantize(Decimal("0.01"))
+    ):
+        errors.add(ListingErrorCode.PRICE_INVALID, field=field)
+        return None
+    return price.quantize(Decimal("0.01"))
+
+
+def _apply_form(listing: Listing, form: ListingForm, errors: ErrorCollector) -> None:
+    """Check the form's format (not its completeness) and copy it onto ``listing``;
+    refusals go to ``errors``."""
+    listing.title = clean_text(form.title, field="title", errors=errors, limit=200, required=False)
+    listing.field = form.field or ""
+    listing.description = clean_text(
+        form.description, field="description", errors=errors, limit=5000, required=False
+    )
+    listing.rights_holders = _clean_names(
+        form.rights_holders, field="rightsHolders", errors=errors, limit=MAX_NAMES
+    )
+    listing.transaction_type = form.transaction_type or ""
+    listing.start_price = clean_price(form.start_price, errors=errors)
+    listing.season_opt_in = bool(form.season_opt_in)
+
+    if listing.type == ListingType.PATENT:
+        if form.achievement is not None:
+            errors.add(ListingErrorCode.DETAILS_NOT_FOR_TYPE, field="achievement")
+        _apply_patent(listing, form.patent or PatentDetails(), errors)
+    else:
+        if form.patent is not None:
+            errors.add(ListingErrorCode.DETAILS_NOT_FOR_TYPE, field="patent")
+        details = form.achievement or AchievementDetails()
+        listing.maturity = details.maturity or ""
+        listing.team = clean_text(
+            details.team, field="achievement.team", errors=errors, limit=2000, required=False
+        )
+
+    if not listing.ownership_reviewed:
+        listing.ownership = ownership_for(shop=listing.shop, rights_holders=listing.rights_holders)
+    if listing.season_opt_in and not season_eligible(listing):
+        errors.add(ListingErrorCode.SEASON_OPT_IN_NOT_ELIGIBLE, field="seasonOptIn")
+
+
+def _apply_patent(listing: Listing, details: PatentDetails, errors: ErrorCollector) -> None:
+    listing.patent_number = ""
+    if details.number and details.number.strip():
+        number = parse_patent_number(details.number)
+        if number is None:
+            errors.add(ListingErrorCode.PATENT_NUMBER_INVALID, field="patent.number")
+        else:
+            listing.patent_number = number.canonical
+            if details.patent_type and details.patent_type != number.patent_type:
+                errors.add(
+                    ListingErrorCode.PATENT_TYPE_MISMATCH,
+                    field="patent.patentType",
+                    expected=number.patent_type,
+                )
+    listing.patent_type = details.patent_type or ""
+    today = local_today()
+    for name, value in (
+        ("applicationDate", details.application_date),
+        ("grantDate", details.grant_date),
+    ):
+        if value and value > today:
+            errors.add(ListingErrorCode.DATE_IN_FUTURE, field=f"patent.{name}")
+    if (
+        details.application_date
+        and details.grant_date
+        and (details.grant_date < details.application_date)
+    ):
+        errors.add(ListingErrorCode.GRANT_BEFORE_APPLICATION, field="patent.grantDate")
+    listing.application_date = details.application_date
+    listing.grant_date = details.grant_date
+    listing.inventors = _clean_names(
+        details.inventors, field="patent.inventors", errors=errors, limit=50
+    )
+    classes = []
+    for value in details.ipc_classes or []:
+        ipc = _NAME_SPACES.sub(" ", (value or "").strip().upper())
+        if not ipc:
+            continue
+        if not _IPC.match(ipc):
+            errors.add(ListingErrorCode.IPC_CLASS_INVALID, field="patent.ipcClasses", value=ipc)
+        classes.append(ipc)
+    listing.ipc_classes = classes
+    listing.legal_status = details.legal_status or ""
+
+
+def _check_complete(listing: Listing, errors: ErrorCollector) -> None:
+    """What submission needs beyond a draft's format checks; refusals go to ``errors``."""
+    required = {
+        "title": listing.title,
+        "field": listing.field,
+        "description": listing.description,
+        "rightsHolders": listing.rights_holders,
+        "transactionType": listing.transaction_type,
+        "startPrice": listing.start_price,
+    }
+    if listing.type == ListingType.PATENT:
+        required |= {
+            "patent.number": listing.patent_number,
+            "patent.patentType": listing.patent_type,
+            "patent.applicationDate": listing.application_date,
+            "patent.inventors": listing.inventors,
+            "patent.legalStatus": listing.legal_status,
+        }
+        if listing.legal_status == "GRANTED":
+            required["patent.grantDate"] = listing.grant_date
+    else:
+        required["achievement.maturity"] = listing.maturity
+    for name, value in required.items():
+        if value in (None, "", []):
+            errors.add(CommonErrorCode.REQUIRED, field=name)
+
+
+def listing_validate(*, shop: Shop, type: str, form: ListingForm) -> Listing:
+    """Check ``form`` as submission would (format, completeness, season opt-in), without
+    saving; every refusal at once in one DomainError. Returns the unsaved listing (for
+    batch import, which checks many rows before it creates any)."""
+    listing = Listing(shop=shop, type=type, status=ListingStatus.DRAFT)
+    errors = ErrorCollector()
+    _apply_form(listing, form, errors)
+    _check_complete(listing, errors)
+    errors.raise_if_any()
+    return listing
+
+
+# -- services -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def listing_create(
+    *, user: User, shop_id: int, type: str, agreement_version: str, form: ListingForm
+) -> Listing:
+    """Save a new draft in one of the user's open shops, with 《商品发布协议》 accepted."""
+    shop = _open_shop_of(user, shop_id)
+    agreement = agreement_check_accepted(
+        kind=AgreementKind.LISTING_AGREEMENT, version=agreement_version, field="agreementVersion"
+    )
+    listing = Listing(
+        shop=shop,
+        type=type,
+        status=ListingStatus.DRAFT,
+        agreement=agreement,
+        agreement_accepted_at=now(),
+    )
+    errors = ErrorCollector()
+    _apply_form(listing, form, errors)
+    errors.raise_if_any()
+    listing.save()
+    return listing
+
+
+@transaction.atomic
+def listing_update(
+    *, user: User, listing_id: int, form: ListingForm, agreement_version: str | None = None
+) -> Listing:
+    """Replace the form of a draft, a rejected or a delisted listing (its status stays)."""
+    listing = _own_listing(user, listing_id)
+    if listing.status not in EDITABLE_STATUSES:
+        raise DomainError(ListingErrorCode.LISTING_NOT_EDITABLE, field="id")
+    if agreement_version is not None:
+        listing.agreement = agreement_check_accepted(
+            kind=AgreementKind.LISTING_AGREEMENT,
+            version=agreement_version,
+            field="agreementVersion",
+        )
+        listing.agreement_accepted_at = now()
+    errors = ErrorCollector()
+    _apply_form(listing, form, errors)
+    errors.raise_if_any()
+    listing.save()
+    return listing
+
+
+@transaction.atomic
+def listing_submit(*, user: User, listing_id: int) -> Listing:
+    """Send a complete listing to staff review (also after a rejection or a delisting)."""
+    listing = _own_listing(user, listing_id)
+    if listing.status not in EDITABLE_STATUSES:
+        raise DomainError(ListingErrorCode.LISTING_NOT_EDITABLE, field="id")
+    agreement_check_accepted(
+        kind=AgreementKind.LISTING_AGREEMENT,
+        version=listing.agreement.version,
+        field="agreementVersion",
+    )
+    errors = ErrorCollector()
+    _check_complete(listing, errors)
+    if listing.season_opt_in and not season_eligible(listing):
+        errors.add(ListingErrorCode.SEASON_OPT_IN_NOT_ELIGIBLE, field="seasonOptIn")
+    errors.raise_if_any()
+    try:
+        # The partial unique constraint decides races between two submissions of one patent.
+        with transaction.atomic():
+            review_submit(subject=listing, actor=user, snapshot=listing_snapshot(listing))
+    except IntegrityError as exc:
+        raise DomainError(ListingErrorCode.PATENT_ALREADY_LISTED, field="patent.number") from exc
+    return listing
+
+
+def listing_snapshot(listing: Listing) -> dict:
+    return {
+        "type": listing.type,
+        "title": listing.title,
+        "field": listing.field,
+        "description": listing.description,
+        "rights_holders": listing.rights_holders,
+        "transaction_type": listing.transaction_type,
+        "start_price": str(listing.start_price),
+        "season_opt_in": listing.season_opt_in,
+        "ownership": listing.ownership,
+        "agreement_version": listing.agreement.version,
+        "patent_number": listing.patent_number,
+        "patent_type": listing.patent_type,
+        "application_date": listing.application_date and listing.application_date.isoformat(),
+        "grant_date": listing.grant_date and listing.grant_date.isoformat(),
+        "inventors": listing.inventors,
+        "ipc_classes": listing.ipc_classes,
+        "legal_status": listing.legal_status,
+        "maturity": listing.maturity,
+        "team": listing.team,
+    }
+
+
+def listing_on_decided(listing: Listing) -> None:
+    if listing.status == ListingStatus.LISTED:
+        listing.listed_at = now()
+        listing.delisted_at = None
+        listing.save(update_fields=["listed_at", "delisted_at"])
+
+
+@transaction.atomic
+def listing_delist(*, user: User, listing_id: int) -> Listing:
+    """Take a listed listing off sale, until an auction takes it (下架)."""
+    listing = _own_listing(user, listing_id)
+    if listing.status == ListingStatus.IN_AUCTION:
+        raise DomainError(ListingErrorCode.LISTING_IN_AUCTION, field="id")
+    if listing.status != ListingStatus.LISTED:
+        raise DomainError(ListingErrorCode.LISTING_NOT_LISTED, field="id")
+    listing.status = ListingStatus.DELISTED
+    listing.delisted_at = now()
+    listing.save(update_fields=["status", "delisted_at", "updated_at"])
+    return listing
+
+
+@transaction.atomic
+def ownership_change_apply(
+    *, user: User, listing_id: int, requested: str, reason: str
+) -> OwnershipChange:
+    """Ask staff to set a listing's ownership other than the platform judged it."""
+    listing = _own_listing(user, listing_id)
+    if listing.status not in EDITABLE_STATUSES:
+        raise DomainError(ListingErrorCode.LISTING_NOT_EDITABLE, field="listingId")
+    if listing.ownership == requested:
+        raise DomainError(ListingErrorCode.OWNERSHIP_UNCHANGED, field="requested")
+    if OwnershipChange.objects.filter(listing=listing, status=ReviewStatus.PENDING).exists():
+        raise DomainError(ListingErrorCode.OWNERSHIP_CHANGE_PENDING, field="listingId")
+    errors = ErrorCollector()
+    reason = clean_text(reason, field="reason", errors=errors, limit=1000)
+    errors.raise_if_any()
+    change = OwnershipChange(listing=listing, requested=requested, reason=reason, applicant=user)
+    review_submit(
+        subject=change,
+        actor=user,
+        snapshot={
+            "listing": listing.pk,
+            "from": listing.ownership,
+            "to": requested,
+            "reason": reason,
+        },
+    )
+    return change
+
+
+def ownership_change_on_decided(change: OwnershipChange) -> None:
+    if change.status != ReviewStatus.APPROVED:
+        return
+    listing = Listing.objects.select_for_update().get(pk=change.listing_id)
+    listing.ownership = change.requested
+    listing.ownership_reviewed = True
+    listing.save(update_fields=["ownership", "ownership_reviewed", "updated_at"])

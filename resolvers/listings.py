@@ -1,0 +1,213 @@
+from collections.abc import Iterable
+
+import strawberry
+import strawberry_django
+from strawberry_django.relay import DjangoListConnection
+
+from agreements.models import AgreementKind
+from agreements.selectors import agreement_current
+from kernel.errors import DomainError
+from listings.models import Listing, OwnershipChange
+from listings.selectors import listings_of_seller, listings_on_sale
+from listings.services import (
+    AchievementDetails,
+    ListingForm,
+    PatentDetails,
+    listing_create,
+    listing_delist,
+    listing_submit,
+    listing_update,
+    ownership_change_apply,
+)
+from schema.context import Info
+from schema.errors import errors_from
+from schema.listings import (
+    ListingCreateInput,
+    ListingFilter,
+    ListingFormInput,
+    ListingIdInput,
+    ListingNode,
+    ListingPayload,
+    ListingStatusEnum,
+    ListingTypeEnum,
+    ListingUpdateInput,
+    OwnershipChangeApplyInput,
+    OwnershipChangePayload,
+    OwnershipChangeType,
+)
+from schema.permissions import STAFF, IsAuthenticated
+from schema.reviews import ReviewStatusEnum
+from schema.shops import AgreementType
+from shops.models import Shop
+
+from .ids import decode_id
+
+
+def _value(enum_member):
+    return enum_member.value if enum_member is not None else None
+
+
+def form_from_input(form: ListingFormInput) -> ListingForm:
+    patent = achievement = None
+    if form.patent is not None:
+        patent = PatentDetails(
+            number=form.patent.number,
+            patent_type=_value(form.patent.patent_type),
+            application_date=form.patent.application_date,
+            grant_date=form.patent.grant_date,
+            inventors=form.patent.inventors,
+            ipc_classes=form.patent.ipc_classes,
+            legal_status=_value(form.patent.legal_status),
+        )
+    if form.achievement is not None:
+        achievement = AchievementDetails(
+            maturity=_value(form.achievement.maturity), team=form.achievement.team
+        )
+    return ListingForm(
+        title=form.title,
+        field=_value(form.field),
+        description=form.description,
+        rights_holders=form.rights_holders,
+        transaction_type=_value(form.transaction_type),
+        start_price=form.start_price,
+        season_opt_in=form.season_opt_in,
+        patent=patent,
+        achievement=achievement,
+    )
+
+
+def _listing_payload(call) -> ListingPayload:
+    try:
+        return ListingPayload(listing=call(), errors=[])
+    except DomainError as exc:
+        return ListingPayload(listing=None, errors=errors_from(exc))
+
+
+@strawberry.type
+class ListingQuery:
+    @strawberry.field(description="The current 《商品发布协议》; accept it by sending its version.")
+    def listing_agreement(self) -> AgreementType | None:
+        return agreement_current(AgreementKind.LISTING_AGREEMENT)
+
+    @strawberry_django.connection(
+        DjangoListConnection[ListingNode],
+        description="The trading hall: listings on sale, newest first.",
+    )
+    def listings(self, filter: ListingFilter | None = None) -> Iterable[Listing]:
+        filter = filter or ListingFilter()
+        return listings_on_sale(
+            type=_value(filter.type), field=_value(filter.field), search=filter.search
+        )
+
+    @strawberry_django.connection(
+        DjangoListConnection[ListingNode],
+        permission_classes=[IsAuthenticated],
+        description="Seller centre (卖家中心 > 全部商品): your listings, last changed first, "
+        "with rejection reasons in decisionReason.",
+    )
+    def my_listings(
+        self,
+        info: Info,
+        status: ListingStatusEnum | None = None,
+        type: ListingTypeEnum | None = None,
+    ) -> Iterable[Listing]:
+        return listings_of_seller(user=info.context.user, status=_value(status), type=_value(type))
+
+    @strawberry_django.connection(
+        DjangoListConnection[ListingNode],
+        permission_classes=STAFF,
+        description="Staff: listings awaiting review, oldest submission first.",
+    )
+    def listing_queue(
+        self, type: ListingTypeEnum | None = None, search: str | None = None
+    ) -> Iterable[Listing]:
+        queryset = Listing.objects.filter(status="PENDING_REVIEW").order_by("submitted_at", "pk")
+        if type:
+            queryset = queryset.filter(type=type.value)
+        if search:
+            queryset = queryset.filter(title__icontains=search.strip())
+        return queryset
+
+    @strawberry_django.connection(
+        DjangoListConnection[OwnershipChangeType],
+        permission_classes=STAFF,
+        description="Staff: ownership change applications, oldest first.",
+    )
+    def ownership_change_queue(
+        self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+    ) -> Iterable[OwnershipChange]:
+        queryset = OwnershipChange.objects.order_by("submitted_at", "pk")
+        return queryset.filter(status=status.value) if status else queryset
+
+
+@strawberry.type
+class ListingMutation:
+    @strawberry.mutation(
+        description="Save a new listing draft in your open shop.",
+        permission_classes=[IsAuthenticated],
+    )
+    def listing_create(self, info: Info, input: ListingCreateInput) -> ListingPayload:
+        return _listing_payload(
+            lambda: listing_create(
+                user=info.context.user,
+                shop_id=decode_id(input.shop_id, Shop, field="shopId"),
+                type=input.type.value,
+                agreement_version=input.agreement_version,
+                form=form_from_input(input.form),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Save the form of a draft, rejected or delisted listing.",
+        permission_classes=[IsAuthenticated],
+    )
+    def listing_update(self, info: Info, input: ListingUpdateInput) -> ListingPayload:
+        return _listing_payload(
+            lambda: listing_update(
+                user=info.context.user,
+                listing_id=decode_id(input.id, Listing, field="id"),
+                form=form_from_input(input.form),
+                agreement_version=input.agreement_version,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Submit a complete listing for review (上架申请); also resubmits a "
+        "rejected or delisted one.",
+        permission_classes=[IsAuthenticated],
+    )
+    def listing_submit(self, info: Info, input: ListingIdInput) -> ListingPayload:
+        return _listing_payload(
+            lambda: listing_submit(
+                user=info.context.user, listing_id=decode_id(input.id, Listing, field="id")
+            )
+        )
+
+    @strawberry.mutation(
+        description="Take a listed listing off sale (下架), until an auction takes it.",
+        permission_classes=[IsAuthenticated],
+    )
+    def listing_delist(self, info: Info, input: ListingIdInput) -> ListingPayload:
+        return _listing_payload(
+            lambda: listing_delist(
+                user=info.context.user, listing_id=decode_id(input.id, Listing, field="id")
+            )
+        )
+
+    @strawberry.mutation(
+        description="Apply to change a listing's ownership status (自有/代理); staff review it.",
+        permission_classes=[IsAuthenticated],
+    )
+    def ownership_change_apply(
+        self, info: Info, input: OwnershipChangeApplyInput
+    ) -> OwnershipChangePayload:
+        try:
+            change = ownership_change_apply(
+                user=info.context.user,
+                listing_id=decode_id(input.listing_id, Listing, field="listingId"),
+                requested=input.requested.value,
+                reason=input.reason,
+            )
+        except DomainError as exc:
+            return OwnershipChangePayload(ownership_change=None, errors=errors_from(exc))
+        return OwnershipChangePayload(ownership_change=change, errors=[])
