@@ -18,9 +18,15 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from resolvers.accounts import AccountMutation, AccountQuery
+from resolvers.auctions import AuctionMutation, AuctionQuery
+from resolvers.listing_imports import ListingImportMutation, ListingImportQuery
+from resolvers.listings import ListingMutation, ListingQuery
+from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
-from subscriptions.events import Subscription
+from subscriptions.events import UserSubscription
+from subscriptions.listing_imports import ListingImportSubscription
+from subscriptions.lots import LotSubscription
 
 _CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
@@ -40,8 +46,33 @@ class NodeQuery:
     )
 
 
-Query = merge_types("Query", (NodeQuery, AccountQuery, ShopQuery, ReviewQuery))
-Mutation = merge_types("Mutation", (AccountMutation, ShopMutation, ReviewMutation))
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        AccountQuery,
+        ShopQuery,
+        ReviewQuery,
+        ListingQuery,
+        ListingImportQuery,
+        PatentQuery,
+        AuctionQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        ShopMutation,
+        ReviewMutation,
+        ListingMutation,
+        ListingImportMutation,
+        AuctionMutation,
+    ),
+)
+Subscription = merge_types(
+    "Subscription", (UserSubscription, LotSubscription, ListingImportSubscription)
+)
 
 
 def _extensions() -> list:

@@ -11,8 +11,10 @@ import strawberry
 
 from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
+from auctions.errors import AuctionErrorCode
 from files.errors import FileErrorCode
 from kernel.errors import CommonErrorCode, DomainError
+from listings.errors import ImportErrorCode, ListingErrorCode, PatentServiceErrorCode
 from reviews.errors import ReviewErrorCode
 from shops.errors import ShopErrorCode
 
@@ -24,6 +26,10 @@ ERROR_CODE_SOURCES = (
     AgreementErrorCode,
     ReviewErrorCode,
     ShopErrorCode,
+    ListingErrorCode,
+    PatentServiceErrorCode,
+    ImportErrorCode,
+    AuctionErrorCode,
 )
 
 

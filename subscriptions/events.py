@@ -27,7 +27,7 @@ _TYPE_NAMES = {"VERIFICATION": "Verification", "IDENTITY": "Identity", "SHOP": "
 
 
 @strawberry.type
-class Subscription:
+class UserSubscription:
     @strawberry.subscription(
         description="The server's clock, every intervalSeconds (1-60): trust it, not the "
         "device's clock."

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "notifications",
     "agreements",
     "shops",
+    "listings",
+    "auctions",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +166,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Batch import of listings (xlsx): the workbook's size cap and its data-row cap.
+LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+LISTING_IMPORT_MAX_ROWS = env_int("LISTING_IMPORT_MAX_ROWS", 10_000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("FILE_UPLOAD_MAX_COUNT", 5)
 FILE_URL_MAX_AGE = timedelta(seconds=env_int("FILE_URL_MAX_AGE_SECONDS", 300))
 
@@ -186,6 +191,12 @@ SMS_CODE_DAILY_LIMIT_PER_PHONE = env_int("SMS_CODE_DAILY_LIMIT_PER_PHONE", 10)
 SMS_CODE_DAILY_LIMIT_PER_ADDRESS = env_int("SMS_CODE_DAILY_LIMIT_PER_ADDRESS", 50)
 PASSWORD_LOGIN_MAX_FAILURES = 10
 PASSWORD_LOGIN_LOCK = timedelta(minutes=15)
+
+# Patent information service (auto-fill): the local registry by default, or an HTTP service.
+PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider")
+PATENT_SERVICE_URL = env("PATENT_SERVICE_URL")
+PATENT_SERVICE_KEY = env("PATENT_SERVICE_KEY")
+PATENT_SERVICE_TIMEOUT = float(env("PATENT_SERVICE_TIMEOUT", "5"))
 
 # GraphQL limits
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)

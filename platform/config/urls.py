@@ -8,6 +8,7 @@ from .views import graphql_view
 urlpatterns = [
     path("graphql", graphql_view(), name="graphql"),
     path("files/", include("files.urls")),
+    path("listings/", include("listings.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

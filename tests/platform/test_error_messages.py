@@ -11,8 +11,10 @@ from django.utils import translation
 
 import accounts.errors
 import agreements.errors
+import auctions.errors
 import files.errors
 import kernel.errors
+import listings.errors
 import reviews.errors
 import shops.errors
 from kernel.errors import ErrorCode
@@ -27,6 +29,8 @@ ERROR_MODULES = [
     agreements.errors,
     reviews.errors,
     shops.errors,
+    listings.errors,
+    auctions.errors,
 ]
 
 MEMBERS = [member for cls in ERROR_CODE_CLASSES for member in cls]

@@ -1,6 +1,10 @@
-"""Idempotent demo data: a staff reviewer and an onboarded university seller."""
+"""Idempotent demo data: a staff reviewer (who also runs auctions), an onboarded university
+seller with listed patents, a verified buyer, the local patent registry's demo patents, and
+a season whose session is in its notice phase."""
 
 import os
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
@@ -9,7 +13,18 @@ from django.db import transaction
 from accounts.models import Identity, IdentityKind, User, Verification, VerificationKind
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
-from kernel.clock import now
+from auctions.models import AuctionSession, Lot, Season
+from kernel.clock import SHANGHAI, local_today, now
+from listings.models import (
+    Listing,
+    ListingStatus,
+    ListingType,
+    Ownership,
+    PatentRecord,
+    TechField,
+    TransactionType,
+)
+from listings.patents import DEMO_PATENTS_CSV, patent_registry_load
 from reviews.models import ReviewStatus
 from shops.models import Shop
 
@@ -17,11 +32,18 @@ STAFF_PHONE = "13900000000"
 STAFF_PASSWORD = "demo-Staff-2026"
 SELLER_PHONE = "13800000001"
 SELLER_PASSWORD = "demo-Seller-2026"
+BUYER_PHONE = "13800000002"
+BUYER_PASSWORD = "demo-Buyer-2026"
 REVIEWERS = "审核员"
+AUCTION_MANAGERS = "竞价管理员"
+DEMO_LISTINGS = 6
 
 
 class Command(BaseCommand):
-    help = "Create the demo staff account and a demo seller with an open shop (idempotent)."
+    help = (
+        "Create demo accounts (staff, seller with an open shop, buyer), the demo patents of "
+        "the local registry, listed listings and an auction season (idempotent)."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -72,10 +94,134 @@ class Command(BaseCommand):
                 **decided,
             },
         )
+        # Staff may have loaded their own registry: demo patents go only into an empty one.
+        if not PatentRecord.objects.exists():
+            with DEMO_PATENTS_CSV.open(encoding="utf-8-sig", newline="") as lines:
+                patent_registry_load(lines=lines)
+        patents = PatentRecord.objects.count()
+        shop = Shop.objects.get(identity=identity)
+        managers, _ = Group.objects.get_or_create(name=AUCTION_MANAGERS)
+        managers.permissions.set(Permission.objects.filter(codename="manage_auctions"))
+        staff.groups.add(managers)
+        lots = self._auction(staff=staff, shop=shop)
+        self._buyer(staff=staff)
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
             "Demo data ready.\n"
             f"  staff (reviewer): phone {STAFF_PHONE}  password {STAFF_PASSWORD}\n"
             f"  seller (university, open shop): phone {SELLER_PHONE}  password {SELLER_PASSWORD}\n"
+            f"  buyer (verified person): phone {BUYER_PHONE}  password {BUYER_PASSWORD}\n"
+            f"  {patents} demo patents in the local registry; {lots} lots in the demo session\n"
             f"  GraphiQL: http://127.0.0.1:{port}/graphql   admin: http://127.0.0.1:{port}/admin/"
         )
+
+    def _auction(self, *, staff, shop) -> int:
+        """Listed, season-opted-in listings of the seller, and a season whose session is in
+        its notice phase now (bidding tomorrow 10:00-12:00 Asia/Shanghai)."""
+        if not Listing.objects.filter(shop=shop).exists():
+            agreement = agreement_current(AgreementKind.LISTING_AGREEMENT)
+            at = now()
+            records = [
+                record
+                for record in PatentRecord.objects.order_by("number")
+                if shop.name in record.rights_holders
+            ]
+            for record in records[:DEMO_LISTINGS]:
+                Listing.objects.create(
+                    shop=shop,
+                    type=ListingType.PATENT,
+                    status=ListingStatus.LISTED,
+                    title=record.title,
+                    field=_field_of(record.ipc_classes),
+                    description=record.abstract or record.title,
+                    rights_holders=record.rights_holders,
+                    transaction_type=TransactionType.TRANSFER,
+                    start_price=Decimal("50000.00"),
+                    season_opt_in=True,
+                    ownership=Ownership.OWN,
+                    agreement=agreement,
+                    agreement_accepted_at=at,
+                    patent_number=record.number,
+                    patent_type=record.patent_type,
+                    application_date=record.application_date,
+                    grant_date=record.grant_date,
+                    inventors=record.inventors,
+                    ipc_classes=record.ipc_classes,
+                    legal_status=record.legal_status,
+                    submitted_at=at,
+                    decided_at=at,
+                    decided_by=staff,
+                    listed_at=at,
+                )
+        if Season.objects.exists():
+            return Lot.objects.count()
+        season = Season.objects.create(
+            name="2026年专利（成果）拍卖季",
+            rules=AUCTION_RULES,
+            created_by=staff,
+        )
+        tomorrow = local_today() + timedelta(days=1)
+        start = datetime.combine(tomorrow, time(10), tzinfo=SHANGHAI)
+        session = AuctionSession.objects.create(
+            season=season,
+            name="第一场（演示）",
+            auction_day=tomorrow,
+            notice_starts_at=now() - timedelta(hours=1),
+            bidding_starts_at=start,
+            bidding_ends_at=start + timedelta(hours=2),
+        )
+        for listing in Listing.objects.filter(shop=shop, status=ListingStatus.LISTED):
+            listing.status = ListingStatus.IN_AUCTION
+            listing.save(update_fields=["status"])
+            Lot.objects.create(
+                session=session,
+                listing=listing,
+                start_price=listing.start_price,
+                increment=season.default_increment,
+                ends_at=session.bidding_ends_at,
+                created_by=staff,
+            )
+        return Lot.objects.count()
+
+    def _buyer(self, *, staff) -> None:
+        buyer, created = User.objects.get_or_create(phone=BUYER_PHONE)
+        if created:
+            buyer.set_password(BUYER_PASSWORD)
+            buyer.save()
+            at = now()
+            Verification.objects.create(
+                user=buyer,
+                kind=VerificationKind.PERSONAL,
+                name="李明",
+                id_number="320102199003071238",
+                status=ReviewStatus.APPROVED,
+                submitted_at=at,
+                decided_at=at,
+                decided_by=staff,
+            )
+
+
+def _field_of(ipc_classes: list[str]) -> str:
+    """A rough technical field from the first IPC class, for the demo's category filter."""
+    first = (ipc_classes or ["Z"])[0]
+    if first.startswith("A61") or first.startswith("C12"):
+        return TechField.BIOMEDICINE
+    if first.startswith("A01"):
+        return TechField.AGRICULTURE
+    by_section = {
+        "H": TechField.ELECTRONIC_INFORMATION,
+        "G": TechField.ELECTRONIC_INFORMATION,
+        "C": TechField.NEW_MATERIALS,
+        "B": TechField.ADVANCED_MANUFACTURING,
+        "F": TechField.NEW_ENERGY,
+        "E": TechField.ENVIRONMENT,
+    }
+    return by_section.get(first[:1], TechField.OTHER)
+
+
+AUCTION_RULES = """一、本届专利（成果）拍卖季采用网络竞价方式，不收取保证金。
+二、意向竞买方须在拍卖日前一日16:00前上传盖章或签字的《网络竞价承诺函》，审核通过后获得竞买号。
+三、竞价阶段每次加价为加价幅度的整数倍；首次出价不低于起拍价。
+四、结束前5分钟内有出价的，结束时间顺延至该出价后5分钟。
+五、竞价结束时出价最高且不低于保留价者为买受人；无人出价或未达保留价的，本场流拍。
+六、成交后双方应在5个工作日内签署技术交易合同。"""

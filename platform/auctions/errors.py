@@ -1,0 +1,70 @@
+from django.utils.translation import gettext_lazy as _
+
+from kernel.errors import ErrorCode
+
+
+class AuctionErrorCode(ErrorCode):
+    SESSION_TIMES_INVALID = (
+        "SESSION_TIMES_INVALID",
+        _("The notice must start before bidding, and bidding must start before it ends."),
+    )
+    SESSION_DAY_MISMATCH = (
+        "SESSION_DAY_MISMATCH",
+        _("Bidding must start on the auction day (Asia/Shanghai)."),
+    )
+    LISTING_NOT_AVAILABLE = (
+        "LISTING_NOT_AVAILABLE",
+        _("Only a listed (or unsold) listing that joined the auction season can be put up."),
+    )
+    SESSION_ALREADY_STARTED = (
+        "SESSION_ALREADY_STARTED",
+        _("Lots can be added only before the session's bidding starts."),
+    )
+    INCREMENT_INVALID = "INCREMENT_INVALID", _("The increment must be more than 0, in fen.")
+    RESERVE_BELOW_START = (
+        "RESERVE_BELOW_START",
+        _("The reserve price cannot be below the start price."),
+    )
+    NOT_IN_NOTICE_PHASE = (
+        "NOT_IN_NOTICE_PHASE",
+        _("Registration is open only while the lot is in its public-notice phase."),
+    )
+    REGISTRATION_DEADLINE_PASSED = (
+        "REGISTRATION_DEADLINE_PASSED",
+        _("Registration closed at {deadline} (the day before the auction day, 16:00)."),
+    )
+    OWN_LOT = "OWN_LOT", _("A seller cannot register for their own lot.")
+    ALREADY_REGISTERED = "ALREADY_REGISTERED", _("You have already registered for this lot.")
+    DEPOSIT_NOT_REQUIRED = "DEPOSIT_NOT_REQUIRED", _("This season takes no deposit.")
+    DEPOSIT_NOT_CONFIRMED = (
+        "DEPOSIT_NOT_CONFIRMED",
+        _("Confirm the deposit before approving this registration."),
+    )
+    NOT_REGISTERED = "NOT_REGISTERED", _("Register for this lot (and pass review) to bid.")
+    REGISTRATION_NOT_APPROVED = (
+        "REGISTRATION_NOT_APPROVED",
+        _("Your registration for this lot is not approved."),
+    )
+    LOT_NOT_OPEN = "LOT_NOT_OPEN", _("Bidding on this lot has not started.")
+    LOT_ENDED = "LOT_ENDED", _("Bidding on this lot has ended.")
+    BID_TOO_LOW = "BID_TOO_LOW", _("The bid must be at least {minimum} yuan.")
+    BID_NOT_MULTIPLE_OF_INCREMENT = (
+        "BID_NOT_MULTIPLE_OF_INCREMENT",
+        _("The raise must be a whole multiple of the increment ({increment} yuan)."),
+    )
+    LEADER_CANNOT_RAISE = (
+        "LEADER_CANNOT_RAISE",
+        _("You are the highest bidder already."),
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "IDEMPOTENCY_KEY_REUSED",
+        _("This idempotency key was used for a different bid."),
+    )
+    IDEMPOTENCY_KEY_INVALID = (
+        "IDEMPOTENCY_KEY_INVALID",
+        _("The idempotency key must be 8 to 64 letters, digits, '-' or '_'."),
+    )
+    PROXY_MAX_TOO_LOW = (
+        "PROXY_MAX_TOO_LOW",
+        _("The maximum must be at least {minimum} yuan."),
+    )

@@ -1,0 +1,244 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from files.models import PrivateFile
+from listings.models import Listing
+from reviews.models import Reviewable
+
+
+class Season(models.Model):
+    """An auction season (专利（成果）拍卖季): its rules and defaults for its lots."""
+
+    name = models.CharField("名称", max_length=100)
+    rules = models.TextField("竞价规则")
+    deposit_required = models.BooleanField("收取保证金", default=False)
+    deposit_amount = models.DecimalField(
+        "保证金（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    anti_sniping_minutes = models.PositiveSmallIntegerField(
+        "延时周期（分钟）",
+        default=5,
+        help_text="结束前该分钟数内有出价，结束时间顺延至该出价后该分钟数；0为不延时",
+    )
+    default_increment = models.DecimalField(
+        "默认加价幅度（元）", max_digits=14, decimal_places=2, default=Decimal("1000.00")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "拍卖季"
+        ordering = ["-created_at"]
+        permissions = [("manage_auctions", "可创建拍卖季、场次与拍品")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuctionSession(models.Model):
+    """One auction day of a season (场次): public notice, then live bidding."""
+
+    season = models.ForeignKey(
+        Season, verbose_name="拍卖季", on_delete=models.PROTECT, related_name="sessions"
+    )
+    name = models.CharField("名称", max_length=100)
+    auction_day = models.DateField("拍卖日")
+    notice_starts_at = models.DateTimeField("公示开始")
+    bidding_starts_at = models.DateTimeField("竞价开始")
+    bidding_ends_at = models.DateTimeField("竞价结束")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "竞价场次"
+        ordering = ["bidding_starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.season} {self.name}"
+
+
+class LotPhase(models.TextChoices):
+    SCHEDULED = "SCHEDULED", "未开始"
+    NOTICE = "NOTICE", "公示中"
+    BIDDING = "BIDDING", "竞价中"
+    ENDED = "ENDED", "已结束"
+
+
+class LotResult(models.TextChoices):
+    SOLD = "SOLD", "成交"
+    UNSOLD = "UNSOLD", "流拍"
+
+
+class Lot(models.Model):
+    """A listing put up in a session (拍品). Its phase follows from its times and the clock;
+    the price, leader and sequence are kept here, changed only under this row's lock."""
+
+    session = models.ForeignKey(
+        AuctionSession, verbose_name="场次", on_delete=models.PROTECT, related_name="lots"
+    )
+    listing = models.ForeignKey(
+        Listing, verbose_name="标的物", on_delete=models.PROTECT, related_name="lots"
+    )
+    start_price = models.DecimalField("起拍价（元）", max_digits=14, decimal_places=2)
+    increment = models.DecimalField("加价幅度（元）", max_digits=14, decimal_places=2)
+    reserve_price = models.DecimalField(
+        "保留价（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    ends_at = models.DateTimeField("结束时间", help_text="含延时")
+    current_price = models.DecimalField(
+        "当前价（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    leader = models.ForeignKey(
+        "Registration",
+        verbose_name="领先者",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bid_count = models.PositiveIntegerField("出价次数", default=0)
+    last_seq = models.PositiveIntegerField("最新序号", default=0)
+    head_hash = models.CharField("出价链头哈希", max_length=64, blank=True)
+    next_bidder_number = models.PositiveIntegerField("下一个竞买号", default=1)
+    published_phase = models.CharField(
+        "已发布阶段", max_length=16, choices=LotPhase.choices, default=LotPhase.SCHEDULED
+    )
+    result = models.CharField(
+        "结果", max_length=8, choices=LotResult.choices, blank=True, db_index=True
+    )
+    final_price = models.DecimalField(
+        "成交价（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    winner = models.ForeignKey(
+        "Registration",
+        verbose_name="买受人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finalized_at = models.DateTimeField("结束处理时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "拍品"
+        ordering = ["session", "id"]
+        indexes = [models.Index(fields=["result", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.session.name} · {self.listing.title}"
+
+    def phase_at(self, at) -> str:
+        if self.result:
+            return LotPhase.ENDED
+        if at < self.session.notice_starts_at:
+            return LotPhase.SCHEDULED
+        if at < self.session.bidding_starts_at:
+            return LotPhase.NOTICE
+        if at < self.ends_at:
+            return LotPhase.BIDDING
+        return LotPhase.ENDED
+
+
+class Registration(Reviewable):
+    """A buyer's registration for a lot (报名), with the signed commitment letter."""
+
+    lot = models.ForeignKey(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="竞买人",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    commitment_letter = models.ForeignKey(
+        PrivateFile, verbose_name="网络竞价承诺函", on_delete=models.PROTECT, related_name="+"
+    )
+    bidder_number = models.CharField("竞买号", max_length=12, blank=True)
+    deposit_required = models.BooleanField("需交保证金", default=False)
+    deposit_amount = models.DecimalField(
+        "保证金（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    deposit_confirmed_at = models.DateTimeField("保证金确认时间", null=True, blank=True)
+    deposit_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="保证金确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "竞买报名"
+        permissions = [("review_registration", "可审核竞买报名")]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "user"], name="registration_one_per_lot"),
+            models.UniqueConstraint(
+                fields=["lot", "bidder_number"],
+                condition=~models.Q(bidder_number=""),
+                name="registration_bidder_number_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} · {self.bidder_number or self.user}"
+
+
+class Bid(models.Model):
+    """One accepted bid. Never changed: a per-lot gapless sequence and a hash chain."""
+
+    lot = models.ForeignKey(Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="bids")
+    registration = models.ForeignKey(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="bids"
+    )
+    seq = models.PositiveIntegerField("序号")
+    amount = models.DecimalField("出价（元）", max_digits=14, decimal_places=2)
+    bidder_number = models.CharField("竞买号", max_length=12)
+    placed_at = models.DateTimeField("出价时间")
+    is_proxy = models.BooleanField("代理出价", default=False)
+    idempotency_key = models.CharField("幂等键", max_length=64, blank=True)
+    ends_at_after = models.DateTimeField("出价后结束时间")
+    prev_hash = models.CharField("前一哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "出价记录"
+        ordering = ["lot", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "seq"], name="bid_seq_unique_per_lot"),
+            models.UniqueConstraint(
+                fields=["registration", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="bid_idempotency_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.bidder_number} {self.amount}"
+
+
+class ProxyBid(models.Model):
+    """A registrant's maximum (代理出价): the engine raises for them up to it."""
+
+    registration = models.OneToOneField(
+        Registration, verbose_name="报名", on_delete=models.PROTECT, related_name="proxy"
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="proxies"
+    )
+    max_amount = models.DecimalField("最高出价（元）", max_digits=14, decimal_places=2)
+    set_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代理出价"
+
+    def __str__(self) -> str:
+        return f"{self.registration} ≤ {self.max_amount}"

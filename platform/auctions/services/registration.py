@@ -1,0 +1,108 @@
+"""Buyer registration (报名): the signed commitment letter, before 16:00 the day before."""
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from accounts.errors import VerificationErrorCode
+from accounts.models import Verification
+from auctions.errors import AuctionErrorCode
+from auctions.models import Lot, LotPhase, Registration
+from files.models import FileKind
+from files.services import file_store
+from kernel.clock import SHANGHAI, db_now, now
+from kernel.errors import CommonErrorCode, DomainError
+from reviews.models import ReviewStatus
+from reviews.services import can_review, review_submit
+
+DEADLINE_TIME = time(16, 0)
+
+
+def registration_deadline(lot: Lot) -> datetime:
+    """16:00 Asia/Shanghai on the day before the auction day."""
+    day_before = lot.session.auction_day - timedelta(days=1)
+    return datetime.combine(day_before, DEADLINE_TIME, tzinfo=SHANGHAI)
+
+
+@transaction.atomic
+def registration_submit(*, user, lot_id: int, commitment_letter) -> Registration:
+    """Register for a lot in its notice phase with the signed or stamped commitment letter
+    (《网络竞价承诺函》, PDF or image); staff review it. A rejected one is resubmitted."""
+    lot = (
+        Lot.objects.select_related("session__season", "listing__shop__identity")
+        .filter(pk=lot_id)
+        .first()
+    )
+    if lot is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="lotId")
+    if not Verification.objects.filter(user=user, status=ReviewStatus.APPROVED).exists():
+        raise DomainError(VerificationErrorCode.VERIFICATION_REQUIRED)
+    if lot.listing.shop.identity.user_id == user.pk:
+        raise DomainError(AuctionErrorCode.OWN_LOT, field="lotId")
+    at = db_now()
+    if lot.phase_at(at) != LotPhase.NOTICE:
+        raise DomainError(AuctionErrorCode.NOT_IN_NOTICE_PHASE, field="lotId")
+    deadline = registration_deadline(lot)
+    if at >= deadline:
+        raise DomainError(
+            AuctionErrorCode.REGISTRATION_DEADLINE_PASSED,
+            field="lotId",
+            params={"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
+        )
+    registration = Registration.objects.select_for_update().filter(lot=lot, user=user).first()
+    if registration is not None and registration.status != ReviewStatus.REJECTED:
+        raise DomainError(AuctionErrorCode.ALREADY_REGISTERED, field="lotId")
+    letter = file_store(
+        upload=commitment_letter,
+        kind=FileKind.COMMITMENT_LETTER,
+        owner=user,
+        field="commitmentLetter",
+    )
+    registration = registration or Registration(lot=lot, user=user)
+    registration.commitment_letter = letter
+    registration.deposit_required = lot.session.season.deposit_required
+    registration.deposit_amount = lot.session.season.deposit_amount
+    try:
+        with transaction.atomic():
+            review_submit(
+                subject=registration,
+                actor=user,
+                snapshot={"lot": lot.pk, "commitment_letter": str(letter.pk)},
+            )
+    except IntegrityError as exc:  # registered concurrently
+        raise DomainError(AuctionErrorCode.ALREADY_REGISTERED, field="lotId") from exc
+    return registration
+
+
+@transaction.atomic
+def registration_deposit_confirm(*, actor, registration_id: int) -> Registration:
+    """Staff confirm that a registrant's deposit arrived (seasons that take one)."""
+    if not can_review(user=actor, model=Registration):
+        raise PermissionDenied
+    registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
+    if registration is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    if not registration.deposit_required:
+        raise DomainError(AuctionErrorCode.DEPOSIT_NOT_REQUIRED, field="id")
+    if registration.deposit_confirmed_at is None:
+        registration.deposit_confirmed_at = now()
+        registration.deposit_confirmed_by = actor
+        registration.save(update_fields=["deposit_confirmed_at", "deposit_confirmed_by"])
+    return registration
+
+
+def registration_before_decision(registration: Registration, approve: bool) -> None:
+    if approve and registration.deposit_required and registration.deposit_confirmed_at is None:
+        raise DomainError(AuctionErrorCode.DEPOSIT_NOT_CONFIRMED, field="id")
+
+
+def registration_on_decided(registration: Registration) -> None:
+    """Approval assigns the next bidder number (竞买号) of the lot."""
+    if registration.status != ReviewStatus.APPROVED or registration.bidder_number:
+        return
+    lot = Lot.objects.select_for_update(of=("self",)).get(pk=registration.lot_id)
+    registration.bidder_number = f"{lot.pk:03d}{lot.next_bidder_number:03d}"
+    lot.next_bidder_number += 1
+    lot.save(update_fields=["next_bidder_number"])
+    registration.save(update_fields=["bidder_number"])

@@ -1,0 +1,142 @@
+"""Staff set up seasons, sessions and lots."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from auctions.errors import AuctionErrorCode
+from auctions.models import AuctionSession, Lot, Season
+from kernel.clock import SHANGHAI, db_now
+from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.text import clean_text
+from listings.models import Listing, ListingStatus
+from listings.services import clean_price
+
+MANAGE_PERMISSION = "auctions.manage_auctions"
+
+
+def _require_manager(actor) -> None:
+    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def season_create(
+    *,
+    actor,
+    name: str,
+    rules: str,
+    deposit_required: bool = False,
+    deposit_amount: Decimal | None = None,
+    anti_sniping_minutes: int = 5,
+    default_increment: Decimal = Decimal("1000.00"),
+) -> Season:
+    _require_manager(actor)
+    errors = ErrorCollector()
+    name = clean_text(name, field="name", errors=errors, limit=100)
+    rules = clean_text(rules, field="rules", errors=errors, limit=20000)
+    increment = clean_price(default_increment, errors=errors, field="defaultIncrement")
+    deposit = clean_price(deposit_amount, errors=errors, field="depositAmount")
+    if deposit_required and deposit is None:
+        errors.add(CommonErrorCode.REQUIRED, field="depositAmount")
+    if not 0 <= anti_sniping_minutes <= 60:
+        errors.add(CommonErrorCode.TOO_LONG, field="antiSnipingMinutes", limit=60)
+    errors.raise_if_any()
+    return Season.objects.create(
+        name=name,
+        rules=rules,
+        deposit_required=deposit_required,
+        deposit_amount=deposit if deposit_required else None,
+        anti_sniping_minutes=anti_sniping_minutes,
+        default_increment=increment,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def session_create(
+    *,
+    actor,
+    season_id: int,
+    name: str,
+    auction_day: date,
+    notice_starts_at: datetime,
+    bidding_starts_at: datetime,
+    bidding_ends_at: datetime,
+) -> AuctionSession:
+    _require_manager(actor)
+    season = Season.objects.filter(pk=season_id).first()
+    if season is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="seasonId")
+    errors = ErrorCollector()
+    name = clean_text(name, field="name", errors=errors, limit=100)
+    if not notice_starts_at < bidding_starts_at < bidding_ends_at:
+        errors.add(AuctionErrorCode.SESSION_TIMES_INVALID, field="biddingStartsAt")
+    elif bidding_starts_at.astimezone(SHANGHAI).date() != auction_day:
+        errors.add(AuctionErrorCode.SESSION_DAY_MISMATCH, field="auctionDay")
+    errors.raise_if_any()
+    return AuctionSession.objects.create(
+        season=season,
+        name=name,
+        auction_day=auction_day,
+        notice_starts_at=notice_starts_at,
+        bidding_starts_at=bidding_starts_at,
+        bidding_ends_at=bidding_ends_at,
+    )
+
+
+@transaction.atomic
+def lot_create(
+    *,
+    actor,
+    session_id: int,
+    listing_id: int,
+    increment: Decimal | None = None,
+    reserve_price: Decimal | None = None,
+) -> Lot:
+    """Put an approved, season-opted-in listing up in a session; it can no longer be delisted.
+
+    An unsold listing may be put up again in a later session.
+    """
+    _require_manager(actor)
+    session = AuctionSession.objects.select_related("season").filter(pk=session_id).first()
+    if session is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="sessionId")
+    if db_now() >= session.bidding_starts_at:
+        raise DomainError(AuctionErrorCode.SESSION_ALREADY_STARTED, field="sessionId")
+    listing = (
+        Listing.objects.select_for_update()
+        .filter(
+            pk=listing_id,
+            status__in=[ListingStatus.LISTED, ListingStatus.UNSOLD],
+            season_opt_in=True,
+        )
+        .first()
+    )
+    if listing is None:
+        raise DomainError(AuctionErrorCode.LISTING_NOT_AVAILABLE, field="listingId")
+    errors = ErrorCollector()
+    step = clean_price(
+        increment if increment is not None else session.season.default_increment,
+        errors=errors,
+        field="increment",
+    )
+    if step is None:
+        errors.add(AuctionErrorCode.INCREMENT_INVALID, field="increment")
+    reserve = clean_price(reserve_price, errors=errors, field="reservePrice")
+    if reserve is not None and reserve < listing.start_price:
+        errors.add(AuctionErrorCode.RESERVE_BELOW_START, field="reservePrice")
+    errors.raise_if_any()
+    listing.status = ListingStatus.IN_AUCTION
+    listing.save(update_fields=["status", "updated_at"])
+    return Lot.objects.create(
+        session=session,
+        listing=listing,
+        start_price=listing.start_price,
+        increment=step,
+        reserve_price=reserve,
+        ends_at=session.bidding_ends_at,
+        created_by=actor,
+    )

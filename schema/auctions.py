@@ -1,0 +1,288 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+import strawberry_django
+from django.db.models import Prefetch
+from strawberry import relay
+
+from auctions.models import (
+    AuctionSession,
+    Bid,
+    Lot,
+    LotPhase,
+    LotResult,
+    Registration,
+    Season,
+)
+from auctions.selectors import registrations_visible_to
+from auctions.services.chain import bid_chain_verify
+from auctions.services.registration import registration_deadline
+from kernel.clock import now
+
+from .context import Info
+from .errors import Error
+from .files import FileType
+from .listings import ListingNode
+from .reviews import ReviewableInterface, ReviewStatusEnum
+
+LotPhaseEnum = strawberry.enum(
+    LotPhase,
+    name="LotPhase",
+    description="SCHEDULED -> NOTICE (公示, registration) -> BIDDING (竞价) -> ENDED.",
+)
+LotResultEnum = strawberry.enum(LotResult, name="LotResult", description="成交 or 流拍.")
+
+
+@strawberry_django.type(Season, name="Season", description="An auction season (拍卖季).")
+class SeasonType(relay.Node):
+    name: str
+    rules: str = strawberry_django.field(description="The auction rules text.")
+    deposit_required: bool
+    deposit_amount: Decimal | None
+    anti_sniping_minutes: int = strawberry_django.field(
+        description="A bid in the last N minutes moves the end to N minutes after it."
+    )
+    default_increment: Decimal
+    sessions: list["AuctionSessionType"]
+
+
+@strawberry_django.type(
+    AuctionSession, name="AuctionSession", description="One auction day (场次) of a season."
+)
+class AuctionSessionType(relay.Node):
+    season: SeasonType
+    name: str
+    auction_day: date
+    notice_starts_at: datetime
+    bidding_starts_at: datetime
+    bidding_ends_at: datetime = strawberry_django.field(
+        description="The scheduled end; each lot's endsAt may move later (anti-sniping)."
+    )
+
+
+@strawberry_django.type(Bid, name="Bid", description="One accepted bid, public: no names.")
+class BidType:
+    seq: int = strawberry_django.field(description="Per lot, gapless, from 1.")
+    amount: Decimal
+    bidder_number: str = strawberry_django.field(description="竞买号.")
+    placed_at: datetime
+    is_proxy: bool = strawberry_django.field(description="Placed by a maximum (代理出价).")
+    ends_at_after: datetime = strawberry_django.field(description="The lot's end after it.")
+    hash: str = strawberry_django.field(description="Hash over the previous hash and this bid.")
+
+
+@strawberry.type(description="The result of recomputing a lot's bid hash chain.")
+class BidChain:
+    verified: bool
+    length: int
+    head_hash: str
+    broken_at_seq: int | None
+
+
+@strawberry_django.type(
+    Registration, name="Registration", description="A buyer's registration for a lot (报名)."
+)
+class RegistrationType(relay.Node, ReviewableInterface):
+    status: ReviewStatusEnum
+    bidder_number: str = strawberry_django.field(description="竞买号, given on approval.")
+    commitment_letter: FileType = strawberry_django.field(description="《网络竞价承诺函》.")
+    deposit_required: bool
+    deposit_amount: Decimal | None
+    deposit_confirmed_at: datetime | None
+    lot: "LotType"
+
+    @strawberry_django.field(only=["proxy__max_amount"], description="Your maximum, if set.")
+    def proxy_max_amount(self) -> Decimal | None:
+        proxy = getattr(self, "proxy", None)  # a missing reverse one-to-one is an AttributeError
+        return proxy.max_amount if proxy else None
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset & registrations_visible_to(info.context.user)
+
+
+def _my_registrations(info: Info) -> Prefetch:
+    user = info.context.user
+    mine = Registration.objects.filter(user=user if user.is_authenticated else None)
+    return Prefetch("registrations", queryset=mine, to_attr="mine")
+
+
+@strawberry_django.type(Lot, name="Lot", description="A listing put up in a session (拍品).")
+class LotType(relay.Node):
+    session: AuctionSessionType
+    listing: ListingNode
+    start_price: Decimal
+    increment: Decimal = strawberry_django.field(description="加价幅度: raises are multiples.")
+    current_price: Decimal | None = strawberry_django.field(description="Null before bids.")
+    bid_count: int
+    last_seq: int = strawberry_django.field(description="The last bid's sequence number.")
+    ends_at: datetime = strawberry_django.field(description="Bidding end, with extensions.")
+    result: LotResultEnum | None
+    final_price: Decimal | None
+
+    @strawberry_django.field(
+        only=["result", "ends_at", "session__notice_starts_at", "session__bidding_starts_at"],
+        description="The phase by the server's clock now.",
+    )
+    def phase(self) -> LotPhaseEnum:
+        return LotPhaseEnum(self.phase_at(now()))
+
+    @strawberry.field(description="The server's time now: count down from this, not the device.")
+    def server_time(self) -> datetime:
+        return now()
+
+    @strawberry_django.field(only=["ends_at", "result"], description="Seconds until the end.")
+    def time_left_seconds(self) -> float:
+        return 0.0 if self.result else max(0.0, (self.ends_at - now()).total_seconds())
+
+    @strawberry_django.field(
+        only=["session__season__rules"], description="The season's auction rules."
+    )
+    def rules(self) -> str:
+        return self.session.season.rules
+
+    @strawberry_django.field(
+        only=["session__auction_day"],
+        description="Registration closes at 16:00 (Asia/Shanghai) the day before the auction.",
+    )
+    def registration_deadline(self) -> datetime:
+        return registration_deadline(self)
+
+    @strawberry_django.field(
+        only=["reserve_price", "current_price"],
+        description="Whether the reserve price (kept secret) is met; null when there is none.",
+    )
+    def reserve_met(self) -> bool | None:
+        if self.reserve_price is None:
+            return None
+        return self.current_price is not None and self.current_price >= self.reserve_price
+
+    @strawberry_django.field(
+        only=["winner__bidder_number"], description="The winner's bidder number once sold."
+    )
+    def winner_bidder_number(self) -> str | None:
+        return self.winner.bidder_number if self.winner_id else None
+
+    bids: list[BidType] = strawberry_django.field(
+        description="The public bid record, by sequence (bidder numbers only)."
+    )
+
+    @strawberry.field(description="Recompute the tamper-evident bid log and compare.")
+    def bid_chain(self) -> BidChain:
+        check = bid_chain_verify(self)
+        return BidChain(
+            verified=check.verified,
+            length=check.length,
+            head_hash=check.head_hash,
+            broken_at_seq=check.broken_at_seq,
+        )
+
+    @strawberry_django.field(
+        prefetch_related=[_my_registrations],
+        description="Your registration for this lot, if any.",
+    )
+    def my_registration(self) -> RegistrationType | None:
+        mine = getattr(self, "mine", None)
+        if mine is None:
+            return None
+        return mine[0] if mine else None
+
+
+@strawberry.input
+class SeasonCreateInput:
+    name: str
+    rules: str
+    deposit_required: bool = False
+    deposit_amount: Decimal | None = None
+    anti_sniping_minutes: int = 5
+    default_increment: Decimal = Decimal("1000.00")
+
+
+@strawberry.input
+class SessionCreateInput:
+    season_id: relay.GlobalID
+    name: str
+    auction_day: date
+    notice_starts_at: datetime
+    bidding_starts_at: datetime
+    bidding_ends_at: datetime
+
+
+@strawberry.input
+class LotCreateInput:
+    session_id: relay.GlobalID
+    listing_id: relay.GlobalID = strawberry.field(description="A listed, season-opted-in one.")
+    increment: Decimal | None = strawberry.field(default=None, description="Default: the season's.")
+    reserve_price: Decimal | None = None
+
+
+@strawberry.input
+class RegistrationSubmitInput:
+    lot_id: relay.GlobalID
+    commitment_letter: strawberry.file_uploads.Upload = strawberry.field(
+        description="The signed or stamped 《网络竞价承诺函》 (PDF, JPEG or PNG)."
+    )
+
+
+@strawberry.input
+class RegistrationIdInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class BidPlaceInput:
+    lot_id: relay.GlobalID
+    amount: Decimal = strawberry.field(
+        description="First bid: start price + k increments (k >= 0); later: current price + "
+        "k increments (k >= 1)."
+    )
+    idempotency_key: str = strawberry.field(
+        description="8-64 characters, new for each bid: a retry with the same key and "
+        "amount returns the first result."
+    )
+
+
+@strawberry.input
+class ProxyBidSetInput:
+    lot_id: relay.GlobalID
+    max_amount: Decimal = strawberry.field(description="On the increment grid.")
+
+
+@strawberry.type
+class SeasonPayload:
+    season: SeasonType | None
+    errors: list[Error]
+
+
+@strawberry.type
+class SessionPayload:
+    session: AuctionSessionType | None
+    errors: list[Error]
+
+
+@strawberry.type
+class LotPayload:
+    lot: LotType | None
+    errors: list[Error]
+
+
+@strawberry.type
+class RegistrationPayload:
+    registration: RegistrationType | None
+    errors: list[Error]
+
+
+@strawberry.type
+class BidPlacePayload:
+    bid: BidType | None
+    lot: LotType | None
+    replayed: bool = strawberry.field(description="True when this answers a retried key.")
+    errors: list[Error]
+
+
+@strawberry.type
+class ProxyBidPayload:
+    max_amount: Decimal | None
+    lot: LotType | None
+    errors: list[Error]
