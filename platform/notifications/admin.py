@@ -5,7 +5,7 @@ from django.utils.text import Truncator
 
 from kernel.admin import ReadOnlyModelAdmin
 
-from .models import SmsMessage
+from .models import Notification, SmsMessage
 
 # Verification codes travel through the outbox in clear text; the admin shows them masked,
 # and the text is not searchable (a search would let staff guess a code digit by digit).
@@ -49,3 +49,23 @@ class SmsMessageAdmin(ReadOnlyModelAdmin):
     @admin.display(description="内容")
     def masked_text(self, message):
         return mask_codes(message.text)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "user", "kind", "title", "read_at")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__phone", "title")
+    date_hierarchy = "created_at"
+    fields = (
+        "user",
+        "kind",
+        "title",
+        "body",
+        "subject_type",
+        "subject_id",
+        "created_at",
+        "read_at",
+    )
+    readonly_fields = fields

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -32,3 +33,34 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.text[:30]}"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox (站内消息): the same text as its SMS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="用户",
+    )
+    # A short stable code clients branch on, e.g. "review.decided", "lot.won".
+    kind = models.CharField("类型", max_length=50)
+    title = models.CharField("标题", max_length=100)
+    body = models.TextField("内容")
+    # What it is about, if anything: the model's name (which is also its GraphQL type name)
+    # and primary key, so a client can open it by its global id.
+    subject_type = models.CharField("关联对象类型", max_length=50, blank=True)
+    subject_id = models.CharField("关联对象编号", max_length=50, blank=True)
+    created_at = models.DateTimeField("时间")
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"

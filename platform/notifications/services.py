@@ -5,7 +5,8 @@ from django.db import transaction
 
 from kernel.clock import now
 
-from .models import SmsMessage, SmsStatus
+from .events import publish_to_user
+from .models import Notification, SmsMessage, SmsStatus
 from .sms import SmsDeliveryError, get_backend
 
 
@@ -57,3 +58,51 @@ def sms_deliver(*, message_id: int) -> SmsMessage | None:
         message.text, message.redacted_text = message.redacted_text, ""
     message.save()
     return message
+
+
+NOTIFICATION_EVENT = "notification.created"
+
+
+def notification_event(notification: Notification) -> dict:
+    """Everything a live client shows of a new notification, so its subscriber reads nothing."""
+    return {
+        "type": NOTIFICATION_EVENT,
+        "id": notification.pk,
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "created_at": notification.created_at.isoformat(),
+        "subject_type": notification.subject_type,
+        "subject_id": notification.subject_id,
+    }
+
+
+@transaction.atomic(savepoint=False)
+def notify(*, user, kind: str, title: str, text: str, subject=None) -> Notification:
+    """Tell ``user`` something: a row in their inbox, the same ``text`` by SMS, and a live
+    event to their sockets.
+
+    Runs inside the caller's transaction: a rolled-back operation leaves no notification,
+    sends no SMS and publishes nothing (both go out on commit).
+    """
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        title=title,
+        body=text,
+        subject_type=subject._meta.object_name if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        created_at=now(),
+    )
+    sms_send(phone=user.phone, text=text)
+    publish_to_user(user_id=user.pk, event=notification_event(notification))
+    return notification
+
+
+def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark ``user``'s notifications read: those of ``ids`` (others' are ignored), or all of
+    them when ``ids`` is None. Returns how many were unread before."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=now())

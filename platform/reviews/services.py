@@ -17,7 +17,7 @@ from django.db import transaction
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
 from notifications.events import publish_to_user
-from notifications.services import sms_send
+from notifications.services import notify
 
 from .errors import ReviewErrorCode
 from .models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
@@ -100,7 +100,8 @@ def review_record_change(*, subject: Reviewable, actor, snapshot: dict) -> None:
 
 @transaction.atomic
 def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "") -> Reviewable:
-    """Approve or reject one pending application; tells the applicant by SMS and live event."""
+    """Approve or reject one pending application; tells the applicant by SMS, in the inbox and
+    by live event."""
     kind = review_kind_for(model)
     if not can_review(user=actor, model=model):
         raise PermissionDenied
@@ -139,10 +140,12 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     name = kind.describe(subject)
     what = f"{kind.label}申请{f'（{name}）' if name else ''}"
     if approve:
+        title = f"{kind.label}审核通过"
         text = f"【省技术产权交易市场】您提交的{what}已审核通过。"
     else:
+        title = f"{kind.label}未通过审核"
         text = f"【省技术产权交易市场】您提交的{what}未通过审核，原因：{reason}。请修改后重新提交。"
-    sms_send(phone=applicant.phone, text=text)
+    notify(user=applicant, kind="review.decided", title=title, text=text, subject=subject)
     publish_to_user(
         user_id=applicant.pk,
         event={
