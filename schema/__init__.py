@@ -19,14 +19,17 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auctions import AuctionMutation, AuctionQuery
+from resolvers.deals import DealMutation, DealQuery
 from resolvers.listing_imports import ListingImportMutation, ListingImportQuery
 from resolvers.listings import ListingMutation, ListingQuery
+from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
+from subscriptions.notifications import NotificationSubscription
 
 _CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
@@ -57,6 +60,8 @@ Query = merge_types(
         ListingImportQuery,
         PatentQuery,
         AuctionQuery,
+        DealQuery,
+        NotificationQuery,
     ),
 )
 Mutation = merge_types(
@@ -68,10 +73,13 @@ Mutation = merge_types(
         ListingMutation,
         ListingImportMutation,
         AuctionMutation,
+        DealMutation,
+        NotificationMutation,
     ),
 )
 Subscription = merge_types(
-    "Subscription", (UserSubscription, LotSubscription, ListingImportSubscription)
+    "Subscription",
+    (UserSubscription, LotSubscription, ListingImportSubscription, NotificationSubscription),
 )
 
 

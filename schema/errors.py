@@ -12,6 +12,7 @@ import strawberry
 from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
 from auctions.errors import AuctionErrorCode
+from deals.errors import DealErrorCode
 from files.errors import FileErrorCode
 from kernel.errors import CommonErrorCode, DomainError
 from listings.errors import ImportErrorCode, ListingErrorCode, PatentServiceErrorCode
@@ -30,6 +31,7 @@ ERROR_CODE_SOURCES = (
     PatentServiceErrorCode,
     ImportErrorCode,
     AuctionErrorCode,
+    DealErrorCode,
 )
 
 

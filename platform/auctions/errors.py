@@ -35,6 +35,10 @@ class AuctionErrorCode(ErrorCode):
     )
     OWN_LOT = "OWN_LOT", _("A seller cannot register for their own lot.")
     ALREADY_REGISTERED = "ALREADY_REGISTERED", _("You have already registered for this lot.")
+    BARRED = (
+        "BARRED",
+        _("You may not register any more: you defaulted on {limit} or more deals."),
+    )
     DEPOSIT_NOT_REQUIRED = "DEPOSIT_NOT_REQUIRED", _("This season takes no deposit.")
     DEPOSIT_NOT_CONFIRMED = (
         "DEPOSIT_NOT_CONFIRMED",

@@ -25,6 +25,15 @@ class Season(models.Model):
     default_increment = models.DecimalField(
         "默认加价幅度（元）", max_digits=14, decimal_places=2, default=Decimal("1000.00")
     )
+    contract_template = models.ForeignKey(
+        PrivateFile,
+        verbose_name="合同模板",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="替换平台默认的《技术转让（专利权）合同》示范文本",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
     )

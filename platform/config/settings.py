@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shops",
     "listings",
     "auctions",
+    "deals",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,9 @@ PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider
 PATENT_SERVICE_URL = env("PATENT_SERVICE_URL")
 PATENT_SERVICE_KEY = env("PATENT_SERVICE_KEY")
 PATENT_SERVICE_TIMEOUT = float(env("PATENT_SERVICE_TIMEOUT", "5"))
+
+# A buyer with this many defaults (cancelled deals) may not register for lots any more.
+BUYER_STRIKES_TO_BAR = env_int("BUYER_STRIKES_TO_BAR", 2)
 
 # GraphQL limits
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)

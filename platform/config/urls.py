@@ -9,6 +9,7 @@ urlpatterns = [
     path("graphql", graphql_view(), name="graphql"),
     path("files/", include("files.urls")),
     path("listings/", include("listings.urls")),
+    path("deals/", include("deals.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

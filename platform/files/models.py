@@ -10,6 +10,12 @@ class FileKind(models.TextChoices):
     LISTING_IMPORT = "LISTING_IMPORT", "批量导入表格"
     LISTING_IMPORT_RESULT = "LISTING_IMPORT_RESULT", "批量导入结果"
     COMMITMENT_LETTER = "COMMITMENT_LETTER", "网络竞价承诺函"
+    DEAL_NOTICE = "DEAL_NOTICE", "网络竞价成交通知书"
+    CONTRACT = "CONTRACT", "技术交易合同"
+    CONTRACT_TEMPLATE = "CONTRACT_TEMPLATE", "合同模板"
+    PAYMENT_PROOF = "PAYMENT_PROOF", "付款凭证"
+    CERTIFICATE = "CERTIFICATE", "交易凭证"
+    RESULTS_EXPORT = "RESULTS_EXPORT", "成交结果导出"
 
 
 class PrivateFile(models.Model):
@@ -30,6 +36,10 @@ class PrivateFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     stored_name = models.CharField("存储名", max_length=255, unique=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # Others entitled to download it besides its owner and staff (a deal's counterparty).
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="可下载的其他用户", blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "私有文件"

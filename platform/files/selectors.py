@@ -1,16 +1,20 @@
 from django.core import signing
 from django.urls import reverse
 
-from .models import PrivateFile
+from .models import FileKind, PrivateFile
 
 SIGNING_SALT = "files.download"
 
 
 def file_can_download(*, user, file: PrivateFile) -> bool:
-    """Owner and staff. Later steps (counterparties of a deal) extend this one question."""
+    """Its owner, staff, and the users it is shared with (a deal's counterparty)."""
     if not user.is_authenticated:
         return False
-    return file.owner_id == user.pk or user.is_staff
+    if file.owner_id == user.pk or user.is_staff:
+        return True
+    if file.kind == FileKind.CONTRACT_TEMPLATE:  # a season's template is for every party
+        return True
+    return file.readers.filter(pk=user.pk).exists()
 
 
 def file_signed_path(*, user, file: PrivateFile) -> str | None:

@@ -43,6 +43,13 @@ ALLOWED_TYPES: dict[str, tuple[FileType, ...]] = {
     FileKind.LISTING_IMPORT: (XLSX,),
     FileKind.LISTING_IMPORT_RESULT: (XLSX,),  # made by the platform (file_save), never uploaded
     FileKind.COMMITMENT_LETTER: (PDF, JPEG, PNG),
+    FileKind.CONTRACT: (PDF,),
+    FileKind.CONTRACT_TEMPLATE: (PDF,),
+    FileKind.PAYMENT_PROOF: (PDF, JPEG, PNG),
+    # made by the platform (file_save), never uploaded:
+    FileKind.DEAL_NOTICE: (PDF,),
+    FileKind.CERTIFICATE: (PDF,),
+    FileKind.RESULTS_EXPORT: (XLSX,),
 }
 # The setting that caps a kind's size, when not FILE_UPLOAD_MAX_BYTES (read at each check,
 # so an override applies at once).

@@ -12,6 +12,7 @@ from django.utils import translation
 import accounts.errors
 import agreements.errors
 import auctions.errors
+import deals.errors
 import files.errors
 import kernel.errors
 import listings.errors
@@ -31,6 +32,7 @@ ERROR_MODULES = [
     shops.errors,
     listings.errors,
     auctions.errors,
+    deals.errors,
 ]
 
 MEMBERS = [member for cls in ERROR_CODE_CLASSES for member in cls]

@@ -10,9 +10,10 @@ from django.db.models import Q
 
 from auctions.events import ended_event, phase_event, publish_lot_events
 from auctions.models import Lot, LotPhase, LotResult
+from deals.services import deal_open
 from kernel.clock import db_now
 from listings.models import ListingStatus
-from notifications.services import sms_send
+from notifications.services import notify
 
 
 def lots_publish_phases(*, limit: int = 500) -> int:
@@ -55,24 +56,37 @@ def _finalize(lot: Lot, at) -> None:
     listing.status = ListingStatus.SOLD if sold else ListingStatus.UNSOLD
     listing.save(update_fields=["status", "updated_at"])
 
-    seller_phone = listing.shop.identity.user.phone
+    seller = listing.shop.identity.user
     title = listing.title
     if sold:
-        sms_send(
-            phone=lot.winner.user.phone,
+        # The deal and its notice are part of the sale: one transaction, never one without
+        # the other.
+        deal = deal_open(lot=lot)
+        deadline = f"{deal.contract_deadline:%Y年%m月%d日}"
+        notify(
+            user=lot.winner.user,
+            kind="lot.won",
+            title="竞价成功",
             text=f"【省技术产权交易市场】恭喜您以{lot.final_price:.2f}元竞得「{title}」"
-            f"（竞买号{lot.winner.bidder_number}）。成交通知书将在交易记录中出具，"
-            "请于5个工作日内签署技术交易合同。",
+            f"（竞买号{lot.winner.bidder_number}）。成交通知书已出具（{deal.serial}），"
+            f"请于{deadline}前签署技术交易合同并上传。",
+            subject=deal,
         )
-        sms_send(
-            phone=seller_phone,
-            text=f"【省技术产权交易市场】您的「{title}」已以{lot.final_price:.2f}元成交，"
-            "请于5个工作日内与买受人签署技术交易合同。",
+        notify(
+            user=seller,
+            kind="lot.sold",
+            title="拍品已成交",
+            text=f"【省技术产权交易市场】您的「{title}」已以{lot.final_price:.2f}元成交"
+            f"（{deal.serial}），请于{deadline}前与买受人签署技术交易合同并上传。",
+            subject=deal,
         )
     else:
-        sms_send(
-            phone=seller_phone,
+        notify(
+            user=seller,
+            kind="lot.unsold",
+            title="拍品流拍",
             text=f"【省技术产权交易市场】您的「{title}」本场竞价未成交（流拍），可参加后续场次。",
+            subject=lot,
         )
     publish_lot_events(lot, [phase_event(lot, LotPhase.ENDED, at), ended_event(lot, at)])
 

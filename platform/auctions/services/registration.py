@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -9,6 +10,7 @@ from accounts.errors import VerificationErrorCode
 from accounts.models import Verification
 from auctions.errors import AuctionErrorCode
 from auctions.models import Lot, LotPhase, Registration
+from deals.selectors import buyer_is_barred
 from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now, now
@@ -40,6 +42,12 @@ def registration_submit(*, user, lot_id: int, commitment_letter) -> Registration
         raise DomainError(VerificationErrorCode.VERIFICATION_REQUIRED)
     if lot.listing.shop.identity.user_id == user.pk:
         raise DomainError(AuctionErrorCode.OWN_LOT, field="lotId")
+    if buyer_is_barred(user):
+        raise DomainError(
+            AuctionErrorCode.BARRED,
+            field="lotId",
+            params={"limit": settings.BUYER_STRIKES_TO_BAR},
+        )
     at = db_now()
     if lot.phase_at(at) != LotPhase.NOTICE:
         raise DomainError(AuctionErrorCode.NOT_IN_NOTICE_PHASE, field="lotId")

@@ -8,6 +8,8 @@ from django.db import transaction
 
 from auctions.errors import AuctionErrorCode
 from auctions.models import AuctionSession, Lot, Season
+from files.models import FileKind
+from files.services import file_store
 from kernel.clock import SHANGHAI, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from kernel.text import clean_text
@@ -140,3 +142,17 @@ def lot_create(
         ends_at=session.bidding_ends_at,
         created_by=actor,
     )
+
+
+@transaction.atomic
+def season_contract_template_set(*, actor, season_id: int, template) -> Season:
+    """Replace the platform's default contract template for this season's deals (PDF)."""
+    _require_manager(actor)
+    season = Season.objects.select_for_update().filter(pk=season_id).first()
+    if season is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="seasonId")
+    season.contract_template = file_store(
+        upload=template, kind=FileKind.CONTRACT_TEMPLATE, owner=actor, field="template"
+    )
+    season.save(update_fields=["contract_template"])
+    return season

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auctions.services.clock import lots_finalize_due, lots_publish_phases
+from deals.services import deals_remind_and_mark_overdue
 from listings.imports.services import listing_imports_process_queued
 
 CLOCK_EVERY = 1.0  # seconds: lot phase changes and ends are announced within about this
@@ -13,8 +14,9 @@ CLOCK_EVERY = 1.0  # seconds: lot phase changes and ends are announced within ab
 
 class Command(BaseCommand):
     help = (
-        "Background worker: every --interval seconds, run the auction clock, retry "
-        "undelivered SMS and check uploaded batch-import workbooks. Several copies may run."
+        "Background worker: every --interval seconds, run the auction clock (phases, ends, "
+        "deals), contract reminders and overdue marks, retry undelivered SMS and check "
+        "uploaded batch-import workbooks. Several copies may run."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             lots_publish_phases()
             while lots_finalize_due():
                 pass
+            deals_remind_and_mark_overdue()
             last_clock = time.monotonic()
 
         def between_imports() -> bool:

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from files.admin import file_download_link
+from kernel.admin import ReadOnlyModelAdmin
+
+from .models import Deal, Strike
+
+
+@admin.register(Deal)
+class DealAdmin(ReadOnlyModelAdmin):
+    """Deals change through the parties' steps and the dealCancel mutation only."""
+
+    list_display = (
+        "serial",
+        "lot",
+        "price",
+        "status",
+        "contract_deadline",
+        "overdue_at",
+        "dealt_at",
+    )
+    list_filter = ("status", "lot__session__season")
+    search_fields = ("serial", "lot__listing__title", "buyer__phone", "seller__phone")
+    list_select_related = ("lot__listing", "lot__session")
+    readonly_fields = ("notice_file", "contract_file", "payment_proof_file", "certificate_file")
+
+    @admin.display(description="成交通知书")
+    def notice_file(self, deal):
+        return file_download_link(deal.notice)
+
+    @admin.display(description="合同")
+    def contract_file(self, deal):
+        return file_download_link(deal.contract)
+
+    @admin.display(description="付款凭证")
+    def payment_proof_file(self, deal):
+        return file_download_link(deal.payment_proof)
+
+    @admin.display(description="交易凭证")
+    def certificate_file(self, deal):
+        return file_download_link(deal.certificate)
+
+
+@admin.register(Strike)
+class StrikeAdmin(ReadOnlyModelAdmin):
+    list_display = ("user", "deal", "created_at", "created_by")
+    search_fields = ("user__phone",)

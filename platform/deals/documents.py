@@ -1,0 +1,653 @@
+"""The deal's PDF documents: the deal notice (《网络竞价成交通知书》), the transaction
+certificate (《交易凭证》) and the default contract template (《技术转让（专利权）合同》示范文本).
+
+Chinese text uses reportlab's built-in CID font ``STSong-Light`` (the viewer supplies the
+glyphs, so no font file ships with the project). The documents are built from plain frozen
+dataclasses the deals service fills from its models, and are byte-for-byte reproducible
+(reportlab's ``invariant`` mode): the same data always gives the same file.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kernel.clock import SHANGHAI
+
+MARKET_NAME = "省技术产权交易市场"
+CONTRACT_WORKING_DAYS = 5
+
+SONG = "STSong-Light"
+MONO = "Courier"
+pdfmetrics.registerFont(UnicodeCIDFont(SONG))
+
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealNoticeData:
+    """What the deal notice (《网络竞价成交通知书》) states."""
+
+    serial: str
+    issued_on: date
+    listing_title: str
+    listing_type_label: str
+    patent_number: str | None
+    season_name: str
+    session_name: str
+    buyer_name: str
+    buyer_bidder_number: str
+    seller_name: str
+    final_price: Decimal
+    deal_at: datetime
+    contract_deadline: date
+    market_name: str = MARKET_NAME
+
+    def __post_init__(self):
+        _require_aware(self.deal_at)
+        _cents(self.final_price)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateData:
+    """What the transaction certificate (《交易凭证》) states."""
+
+    serial: str
+    issued_on: date
+    listing_title: str
+    listing_type_label: str
+    patent_number: str | None
+    buyer_name: str
+    seller_name: str
+    final_price: Decimal
+    deal_at: datetime
+    contract_uploaded_on: date
+    paid_on: date
+    delivered_on: date
+    bid_count: int
+    bid_chain_head: str
+    bid_chain_verified: bool
+    market_name: str = MARKET_NAME
+
+    def __post_init__(self):
+        _require_aware(self.deal_at)
+        _cents(self.final_price)
+        if not _HASH_RE.fullmatch(self.bid_chain_head):
+            raise ValueError("bid_chain_head must be 64 lowercase hex digits (SHA-256)")
+        if self.bid_count < 0:
+            raise ValueError("bid_count must not be negative")
+
+
+# -- money and dates ---------------------------------------------------------------------
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_SECTION_UNITS = ("", "万", "亿")
+_CAPITALS_LIMIT = 10**14  # cents: one 万亿 yuan, beyond the units above
+
+
+def _cents(amount: Decimal | int) -> int:
+    """``amount`` in whole fen; refuses floats, negatives and fractions of a fen."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise TypeError("amounts are Decimal (or int), never float")
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"not a payable amount: {amount}")
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"more than two decimal places: {amount}")
+    if cents >= _CAPITALS_LIMIT:
+        raise ValueError(f"amount too large: {amount}")
+    return int(cents)
+
+
+def format_yuan(amount: Decimal | int) -> str:
+    """``Decimal("1234567")`` -> ``"¥1,234,567.00"``."""
+    return f"¥{Decimal(_cents(amount)) / 100:,.2f}"
+
+
+def amount_in_chinese_capitals(amount: Decimal | int) -> str:
+    """The amount in Chinese capital numerals (人民币大写), without the "人民币" prefix.
+
+    Follows the People's Bank of China rules for writing amounts on bills (《支付结算办法》
+    附件一): ``整`` after ``元`` when there are no 角 or 分, none after 角 or 分; a ``零``
+    for each run of zeros inside the number, none where 万 or 亿 or 元 already stands
+    before the next non-zero digit; ``零`` between 元 and 分 when 角 is zero; a leading
+    ``壹`` before 拾 (``壹拾元整``). Zero is ``零元整``.
+
+    >>> amount_in_chinese_capitals(Decimal("1234567.89"))
+    '壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分'
+    """
+    cents = _cents(amount)
+    if cents == 0:
+        return "零元整"
+    yuan, rest = divmod(cents, 100)
+    jiao, fen = divmod(rest, 10)
+    parts = []
+    if yuan:
+        parts.append(_integer_capitals(yuan) + "元")
+    if jiao:
+        parts.append(_DIGITS[jiao] + "角")
+    elif fen and yuan:
+        parts.append("零")
+    if fen:
+        parts.append(_DIGITS[fen] + "分")
+    if not rest:
+        parts.append("整")
+    return "".join(parts)
+
+
+def _integer_capitals(number: int) -> str:
+    digits = str(number)
+    out = []
+    pending_zero = False
+    section_has_digit = False
+    for index, char in enumerate(digits):
+        power = len(digits) - 1 - index
+        digit = int(char)
+        if digit:
+            if pending_zero:
+                out.append("零")
+            out.append(_DIGITS[digit] + _SMALL_UNITS[power % 4])
+            pending_zero = False
+            section_has_digit = True
+        else:
+            pending_zero = True
+        if power % 4 == 0:
+            if power and section_has_digit:
+                out.append(_SECTION_UNITS[power // 4])
+                # 万 or 亿 stands in for a zero right after it: 壹拾万壹仟, not 壹拾万零壹仟.
+                pending_zero = False
+            section_has_digit = False
+    return "".join(out)
+
+
+def format_date(day: date) -> str:
+    """``2026-03-05`` -> ``"2026年3月5日"``."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_datetime(moment: datetime) -> str:
+    """An aware datetime in Beijing time: ``"2026年3月5日 15:02:11（北京时间）"``."""
+    _require_aware(moment)
+    local = moment.astimezone(SHANGHAI)
+    return f"{format_date(local)} {local:%H:%M:%S}（北京时间）"
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("deal_at must be an aware datetime")
+
+
+# -- layout ------------------------------------------------------------------------------
+
+_MARGIN = 22 * mm
+_CONTENT_WIDTH = A4[0] - 2 * _MARGIN
+_LABEL_WIDTH = 40 * mm
+
+_TITLE = ParagraphStyle("title", fontName=SONG, fontSize=20, leading=28, alignment=TA_CENTER)
+_SUBTITLE = ParagraphStyle("subtitle", fontName=SONG, fontSize=12, leading=18, alignment=TA_CENTER)
+_SERIAL = ParagraphStyle("serial", fontName=SONG, fontSize=10.5, leading=16, alignment=TA_RIGHT)
+_BODY = ParagraphStyle(
+    "body",
+    fontName=SONG,
+    fontSize=11.5,
+    leading=19,
+    alignment=TA_JUSTIFY,
+    wordWrap="CJK",
+    firstLineIndent=24,
+    spaceAfter=3,
+)
+_ADDRESSEE = ParagraphStyle("addressee", parent=_BODY, firstLineIndent=0)
+_HEADING = ParagraphStyle(
+    "heading",
+    parent=_BODY,
+    firstLineIndent=0,
+    spaceBefore=6,
+    spaceAfter=2,
+    fontSize=12.5,
+    keepWithNext=1,
+)
+_CELL = ParagraphStyle(
+    "cell", fontName=SONG, fontSize=10.5, leading=14, alignment=TA_LEFT, wordWrap="CJK"
+)
+_LABEL = ParagraphStyle("label", parent=_CELL, alignment=TA_CENTER)
+_SIGNATURE = ParagraphStyle("signature", parent=_CELL, leading=16, spaceBefore=12)
+_ISSUER = ParagraphStyle("issuer", fontName=SONG, fontSize=12, leading=22, alignment=TA_RIGHT)
+_NOTE = ParagraphStyle(
+    "note", fontName=SONG, fontSize=9, leading=14, textColor=colors.HexColor("#555555")
+)
+
+_FIELD_TABLE_STYLE = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("BOX", (0, 0), (-1, -1), 1.2, colors.black),
+        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F0F0F0")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 6),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+    ]
+)
+
+
+class _NumberedCanvas(Canvas):
+    """Holds every page until the end so each can say "第 x 页 / 共 y 页"."""
+
+    def __init__(self, *args, header: str, footer: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._header = header
+        self._footer = footer
+        self._pages = []
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._decorate(number, total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, number: int, total: int) -> None:
+        width, height = A4
+        self.saveState()
+        self.setStrokeColor(colors.HexColor("#888888"))
+        self.setFillColor(colors.HexColor("#555555"))
+        self.setLineWidth(0.5)
+        self.setFont(SONG, 9)
+        self.drawString(_MARGIN, height - 15 * mm, self._header)
+        self.line(_MARGIN, height - 17 * mm, width - _MARGIN, height - 17 * mm)
+        self.line(_MARGIN, 17 * mm, width - _MARGIN, 17 * mm)
+        self.drawString(_MARGIN, 12 * mm, self._footer)
+        self.drawRightString(width - _MARGIN, 12 * mm, f"第 {number} 页 / 共 {total} 页")
+        self.restoreState()
+
+
+def _render(story: list, *, title: str, header: str, footer: str, author: str) -> bytes:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_MARGIN,
+        rightMargin=_MARGIN,
+        topMargin=_MARGIN,
+        bottomMargin=_MARGIN,
+        title=title,
+        author=author,
+        creator=author,
+        subject=title,
+        invariant=1,
+    )
+    document.build(story, canvasmaker=partial(_NumberedCanvas, header=header, footer=footer))
+    return buffer.getvalue()
+
+
+def _text(value: str) -> str:
+    """User-supplied text, safe inside reportlab's paragraph markup."""
+    return escape(value)
+
+
+def _field_table(rows: list[tuple[str, str]]) -> Table:
+    """A two-column table: label, value (values are paragraph markup, already escaped)."""
+    table = Table(
+        [[Paragraph(label, _LABEL), Paragraph(value, _CELL)] for label, value in rows],
+        colWidths=[_LABEL_WIDTH, _CONTENT_WIDTH - _LABEL_WIDTH],
+        hAlign="CENTER",
+    )
+    table.setStyle(_FIELD_TABLE_STYLE)
+    return table
+
+
+def _heading(title: str, serial: str) -> list:
+    return [
+        Paragraph(title, _TITLE),
+        Spacer(1, 3 * mm),
+        Paragraph(f"编号：{_text(serial)}", _SERIAL),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _issuer(market_name: str, issued_on: date, *, closing: str | None = None) -> KeepTogether:
+    """The market's name and the date at the bottom right, never alone on a page."""
+    lines = [Paragraph(closing, _BODY)] if closing else []
+    return KeepTogether(
+        [
+            *lines,
+            Spacer(1, 8 * mm),
+            Paragraph(_text(market_name), _ISSUER),
+            Paragraph(format_date(issued_on), _ISSUER),
+        ]
+    )
+
+
+def _subject_rows(
+    *, title: str, type_label: str, patent_number: str | None, seller: str
+) -> list[tuple[str, str]]:
+    rows = [("标的名称", _text(title)), ("标的类型", _text(type_label))]
+    if patent_number:
+        rows.append(("专利号", _text(patent_number)))
+    rows.append(("委托人（卖方）", _text(seller)))
+    return rows
+
+
+def _price_rows(price: Decimal) -> list[tuple[str, str]]:
+    return [
+        ("成交价（小写）", format_yuan(price)),
+        ("成交价（大写）", f"人民币{amount_in_chinese_capitals(price)}"),
+    ]
+
+
+# -- the documents -----------------------------------------------------------------------
+
+
+def deal_notice_pdf(data: DealNoticeData) -> bytes:
+    """《网络竞价成交通知书》: the market tells the buyer they won the lot, at what price, and
+    by which day the contract must be signed."""
+    title = "网络竞价成交通知书"
+    price = format_yuan(data.final_price)
+    capitals = amount_in_chinese_capitals(data.final_price)
+    deadline = format_date(data.contract_deadline)
+    market = _text(data.market_name)
+    story = [
+        *_heading(title, data.serial),
+        Paragraph(f"{_text(data.buyer_name)}：", _ADDRESSEE),
+        Paragraph(
+            f"在{market}组织的{_text(data.season_name)}（{_text(data.session_name)}）网络竞价中，"
+            f"您（竞买号：{_text(data.buyer_bidder_number)}）以最高有效报价竞得下列标的，"
+            f"成交价为{price}（人民币{capitals}）。成交结果如下表。",
+            _BODY,
+        ),
+        Spacer(1, 2 * mm),
+        _field_table(
+            [
+                *_subject_rows(
+                    title=data.listing_title,
+                    type_label=data.listing_type_label,
+                    patent_number=data.patent_number,
+                    seller=data.seller_name,
+                ),
+                ("买受人", _text(data.buyer_name)),
+                ("竞买号", _text(data.buyer_bidder_number)),
+                ("拍卖季", _text(data.season_name)),
+                ("竞价场次", _text(data.session_name)),
+                *_price_rows(data.final_price),
+                ("成交时间", format_datetime(data.deal_at)),
+                ("合同签署截止日", f"{deadline}（含当日）"),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            f"一、买受人与委托人应在成交后{CONTRACT_WORKING_DAYS}个工作日内，即于{deadline}"
+            "（含当日）前签署技术交易合同，合同具体内容由交易双方协商确认。工作日按国家法定"
+            "节假日及调休安排计算。合同模板可在“在线竞拍 &gt; 我的竞拍 &gt; 交易记录”中下载。",
+            _BODY,
+        ),
+        Paragraph(
+            "二、合同签署后，请在线上平台上传合同，按合同约定自行结算成交价款，并上传付款凭证。",
+            _BODY,
+        ),
+        Paragraph(
+            f"三、买受人与委托人办理标的交割手续后，由买受人在线上确认交割；确认交割后，"
+            f"{market}出具《交易凭证》。",
+            _BODY,
+        ),
+        _issuer(data.market_name, data.issued_on, closing="特此通知。"),
+    ]
+    return _render(
+        story,
+        title=title,
+        header=f"{data.market_name}  网络竞价",
+        footer=f"{title}  编号：{data.serial}",
+        author=data.market_name,
+    )
+
+
+def certificate_pdf(data: CertificateData) -> bytes:
+    """《交易凭证》: the deal is complete (contract, payment, delivery), with the bid log's
+    hash-chain head so anyone can check the record the price came from."""
+    title = "交易凭证"
+    market = _text(data.market_name)
+    head = data.bid_chain_head
+    hash_markup = f'<font name="{MONO}" size="10">{head[:32]}<br/>{head[32:]}</font>'
+    if data.bid_chain_verified:
+        check = "已核验：本凭证出具时，出价记录哈希链逐条核验一致，记录完整、未被改动。"
+    else:
+        check = (
+            '<font color="#B00000">未通过核验：本凭证出具时，出价记录哈希链核验不一致，'
+            f"出价记录可能不完整或已被改动，请联系{market}核实。</font>"
+        )
+    story = [
+        *_heading(title, data.serial),
+        Paragraph(
+            f"兹证明：下列标的经{market}网络竞价成交，买受人与委托人已签署技术交易合同、"
+            "结算成交价款并完成标的交割，特出具本凭证。",
+            _BODY,
+        ),
+        Spacer(1, 2 * mm),
+        _field_table(
+            [
+                *_subject_rows(
+                    title=data.listing_title,
+                    type_label=data.listing_type_label,
+                    patent_number=data.patent_number,
+                    seller=data.seller_name,
+                ),
+                ("买受人", _text(data.buyer_name)),
+                *_price_rows(data.final_price),
+                ("成交时间", format_datetime(data.deal_at)),
+                ("合同上传日期", format_date(data.contract_uploaded_on)),
+                ("付款凭证上传日期", format_date(data.paid_on)),
+                ("交割确认日期", format_date(data.delivered_on)),
+                ("出价次数", f"{data.bid_count}次"),
+                ("出价记录哈希<br/>（SHA-256 链头）", hash_markup),
+                ("出价记录核验", check),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            "注：出价记录哈希为全部出价按顺序逐条链接后的 SHA-256 链头值，"
+            "可据此核验出价记录是否完整、未被改动。",
+            _NOTE,
+        ),
+        _issuer(data.market_name, data.issued_on),
+    ]
+    return _render(
+        story,
+        title=title,
+        header=f"{data.market_name}  网络竞价",
+        footer=f"{title}  编号：{data.serial}",
+        author=data.market_name,
+    )
+
+
+_BLANK = "________"
+_LONG_BLANK = "________________________"
+
+_CONTRACT_ARTICLES: list[tuple[str, list[str]]] = [
+    (
+        "第一条  转让标的",
+        [
+            "乙方将其依法享有的下列专利权转让给甲方：",
+            f"1. 专利名称：{_LONG_BLANK}；",
+            f"2. 专利类型：□发明  □实用新型  □外观设计；专利号：{_LONG_BLANK}；",
+            f"3. 申请日：{_BLANK}；授权公告日：{_BLANK}；专利权有效期至：{_BLANK}；",
+            f"4. 专利权人：{_LONG_BLANK}。",
+            f"5. 本合同签订前乙方实施或者许可他人实施本专利的情况：{_BLANK * 2}。",
+            f"6. 已订立的专利实施许可合同在本合同生效后的处理方式：{_BLANK * 2}。",
+        ],
+    ),
+    (
+        "第二条  转让价款及支付",
+        [
+            "1. 本专利权转让价款即《网络竞价成交通知书》所载成交价，"
+            f"为人民币（小写）¥{_BLANK * 2}元，（大写）{_LONG_BLANK}。"
+            f"成交通知书编号：{_LONG_BLANK}。",
+            f"2. 甲方应于本合同签订之日起{_BLANK}日内，以□一次性  □分期"
+            f"（分期安排：{_BLANK * 2}）方式将上述价款支付至乙方下列账户：",
+            f"户名：{_LONG_BLANK}",
+            f"开户银行：{_LONG_BLANK}",
+            f"账号：{_LONG_BLANK}",
+            f"3. 乙方收到价款后{_BLANK}日内向甲方开具合法有效的发票。",
+            "4. 价款由双方自行结算；付款后，甲方应在交易平台上传付款凭证。",
+        ],
+    ),
+    (
+        "第三条  专利权转移登记与技术资料交付",
+        [
+            f"1. 乙方应于收到全部价款之日起{_BLANK}日内，配合甲方向国家知识产权局办理专利权"
+            f"转让登记（著录项目变更）手续，所需费用由{_BLANK}方承担。专利权的转让自国家知识"
+            "产权局登记之日起生效。",
+            f"2. 乙方应于{_BLANK}年{_BLANK}月{_BLANK}日前，以{_BLANK}方式向甲方交付下列技术"
+            f"资料：{_LONG_BLANK}。",
+            f"3. 乙方应向甲方提供必要的技术指导，内容及期限为：{_LONG_BLANK}。",
+            "4. 双方办理完毕标的交割后，由甲方在交易平台确认交割。",
+        ],
+    ),
+    (
+        "第四条  权利保证",
+        [
+            "1. 乙方保证是本专利的合法权利人，有权转让本专利权；本专利权处于有效状态，"
+            "不存在权属争议、质押、查封或者其他权利限制，并已按时缴纳专利年费至本合同"
+            "签订之日。",
+            "2. 本合同生效后，如第三方就本专利主张权利，由乙方负责处理并承担相应责任。",
+            f"3. 本专利在转让登记前被宣告无效的，乙方应返还甲方已支付的价款{_BLANK}。",
+        ],
+    ),
+    (
+        "第五条  保密",
+        [
+            f"双方对履行本合同过程中知悉的对方技术秘密和商业秘密负有保密义务，保密期限为"
+            f"{_BLANK}年，自本合同签订之日起计算。保密范围：{_LONG_BLANK}。",
+        ],
+    ),
+    (
+        "第六条  违约责任",
+        [
+            f"1. 甲方逾期支付价款的，每逾期一日，按应付未付金额的{_BLANK}‰向乙方支付违约金；"
+            f"逾期超过{_BLANK}日的，乙方有权解除合同。",
+            f"2. 乙方逾期办理转让登记或者交付技术资料的，每逾期一日，按已收价款的{_BLANK}‰向"
+            f"甲方支付违约金；逾期超过{_BLANK}日的，甲方有权解除合同并要求返还已付价款。",
+            f"3. 乙方违反第四条保证的，应赔偿甲方因此遭受的损失：{_LONG_BLANK}。",
+            "4. 任何一方违反第五条保密义务的，应赔偿对方因此遭受的损失。",
+        ],
+    ),
+    (
+        "第七条  争议解决",
+        [
+            "因本合同发生的争议，双方应协商解决；协商不成的，按下列第____种方式解决：",
+            f"（1）提交{_LONG_BLANK}仲裁委员会仲裁；",
+            f"（2）向{_LONG_BLANK}人民法院提起诉讼。",
+        ],
+    ),
+    (
+        "第八条  其他",
+        [
+            f"1. 本合同一式{_BLANK}份，甲乙双方各执{_BLANK}份，具有同等法律效力；合同签署后"
+            "由甲方在交易平台上传一份。",
+            "2. 本合同自双方签字并盖章之日起成立，自成立之日起生效。",
+            f"3. 未尽事宜，双方可另行签订补充协议。附件：{_LONG_BLANK}。",
+        ],
+    ),
+]
+
+
+def contract_template_pdf() -> bytes:
+    """The platform's default 《技术转让（专利权）合同》示范文本: a skeleton with blanks the
+    parties fill in and may amend by agreement."""
+    title = "技术转让（专利权）合同"
+    story = [
+        Paragraph(title, _TITLE),
+        Paragraph("（示范文本）", _SUBTITLE),
+        Spacer(1, 6 * mm),
+        _field_table(
+            [
+                ("合同编号", _LONG_BLANK),
+                ("项目名称", _LONG_BLANK),
+                ("受让方（甲方）", _LONG_BLANK),
+                ("让与方（乙方）", _LONG_BLANK),
+                ("签订地点", _LONG_BLANK),
+                ("签订日期", f"{_BLANK}年{_BLANK}月{_BLANK}日"),
+                ("有效期限", f"自{_BLANK}年{_BLANK}月{_BLANK}日至{_BLANK}年{_BLANK}月{_BLANK}日"),
+            ]
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            f"填写说明：本文本为{MARKET_NAME}提供的示范文本，供网络竞价成交的买受人（甲方）与"
+            "委托人（乙方）参考使用；具体合同内容由双方协商确认，可对条款进行修改、补充或删减。"
+            "“□”处请勾选，“____”处请填写，不适用的填写“无”。",
+            _NOTE,
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            "根据《中华人民共和国民法典》《中华人民共和国专利法》及相关法律法规的规定，"
+            f"经{MARKET_NAME}网络竞价成交，甲乙双方在平等、自愿的基础上，就下列专利权的转让"
+            "协商一致，订立本合同，共同遵守。",
+            _BODY,
+        ),
+    ]
+    for heading, clauses in _CONTRACT_ARTICLES:
+        story.append(Paragraph(heading, _HEADING))
+        story.extend(Paragraph(clause, _BODY) for clause in clauses)
+    story.append(Spacer(1, 8 * mm))
+    story.append(_signature_table())
+    return _render(
+        story,
+        title=f"{title}（示范文本）",
+        header=f"{MARKET_NAME}  示范文本",
+        footer=f"{title}（示范文本）",
+        author=MARKET_NAME,
+    )
+
+
+def _signature_table() -> KeepTogether:
+    lines = [
+        "名称（盖章）：",
+        "法定代表人或<br/>委托代理人（签字）：",
+        "地址：",
+        "联系电话：",
+        f"日期：{_BLANK}年{_BLANK}月{_BLANK}日",
+    ]
+
+    def column(party: str) -> list:
+        return [Paragraph(party, _HEADING)] + [Paragraph(line, _SIGNATURE) for line in lines]
+
+    half = _CONTENT_WIDTH / 2
+    table = Table(
+        [[column("甲方（受让方）"), column("乙方（让与方）")]],
+        colWidths=[half, half],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
+                ("LINEAFTER", (0, 0), (0, -1), 0.6, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return KeepTogether([table])

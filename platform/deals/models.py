@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.db import models
+
+from auctions.models import Lot, Registration
+from files.models import PrivateFile
+from shops.models import Shop
+
+
+class DealStatus(models.TextChoices):
+    NOTICE_ISSUED = "NOTICE_ISSUED", "已出具成交通知书"
+    CONTRACT_UPLOADED = "CONTRACT_UPLOADED", "已上传合同"
+    PAID = "PAID", "已上传付款凭证"
+    DELIVERED = "DELIVERED", "已确认交割"
+    CERTIFIED = "CERTIFIED", "已出具交易凭证"
+    CANCELLED = "CANCELLED", "已取消"
+
+
+def _file(verbose_name: str):
+    return models.ForeignKey(
+        PrivateFile,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+class Deal(models.Model):
+    """A sold lot on its way from the deal notice to the transaction certificate."""
+
+    lot = models.OneToOneField(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="deal"
+    )
+    serial = models.CharField("编号", max_length=32, unique=True, blank=True)
+    registration = models.ForeignKey(
+        Registration, verbose_name="买受人报名", on_delete=models.PROTECT, related_name="+"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="买受人",
+        on_delete=models.PROTECT,
+        related_name="deals_bought",
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="委托人（卖方）",
+        on_delete=models.PROTECT,
+        related_name="deals_sold",
+    )
+    shop = models.ForeignKey(Shop, verbose_name="店铺", on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField("成交价（元）", max_digits=14, decimal_places=2)
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=DealStatus.choices,
+        default=DealStatus.NOTICE_ISSUED,
+        db_index=True,
+    )
+    dealt_at = models.DateTimeField("成交时间")
+    contract_deadline = models.DateField("合同签署截止日", help_text="成交后第5个工作日")
+    reminder_sent_at = models.DateTimeField("截止提醒时间", null=True, blank=True)
+    overdue_at = models.DateTimeField("逾期标记时间", null=True, blank=True)
+
+    notice = _file("成交通知书")
+    contract = _file("技术交易合同")
+    contract_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="合同上传人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    contract_uploaded_at = models.DateTimeField("合同上传时间", null=True, blank=True)
+    payment_proof = _file("付款凭证")
+    paid_at = models.DateTimeField("付款凭证上传时间", null=True, blank=True)
+    delivered_at = models.DateTimeField("确认交割时间", null=True, blank=True)
+    certificate = _file("交易凭证")
+    certified_at = models.DateTimeField("交易凭证出具时间", null=True, blank=True)
+    chain_head = models.CharField("出价记录哈希", max_length=64, blank=True)
+
+    patent_transfer_registered_on = models.DateField("专利转让登记日", null=True, blank=True)
+    patent_transfer_number = models.CharField("专利转让登记号", max_length=64, blank=True)
+    tech_contract_registered_on = models.DateField("技术合同认定登记日", null=True, blank=True)
+    tech_contract_number = models.CharField("技术合同登记号", max_length=64, blank=True)
+
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="取消人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.TextField("取消原因", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "成交"
+        ordering = ["-dealt_at", "-id"]
+        permissions = [("manage_deals", "可管理成交（取消违约、导出结果）")]
+
+    def __str__(self) -> str:
+        return self.serial or f"deal {self.pk}"
+
+
+class Strike(models.Model):
+    """A buyer's default (违约): enough of them bar the buyer from registering."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="买受人",
+        on_delete=models.PROTECT,
+        related_name="strikes",
+    )
+    deal = models.OneToOneField(
+        Deal, verbose_name="成交", on_delete=models.PROTECT, related_name="strike"
+    )
+    reason = models.TextField("原因")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "违约记录"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.deal}"

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from .models import Deal, DealStatus, Strike
+
+
+def deals_visible_to(user) -> QuerySet[Deal]:
+    """The buyer and the seller see their deal; staff see all."""
+    if not user.is_authenticated:
+        return Deal.objects.none()
+    if user.is_staff:
+        return Deal.objects.all()
+    return Deal.objects.filter(Q(buyer=user) | Q(seller=user))
+
+
+def deals_of(*, user, role: str | None = None) -> QuerySet[Deal]:
+    """My auctions > transaction records: as buyer, as seller, or both."""
+    if role == "BUYER":
+        deals = Deal.objects.filter(buyer=user)
+    elif role == "SELLER":
+        deals = Deal.objects.filter(seller=user)
+    else:
+        deals = Deal.objects.filter(Q(buyer=user) | Q(seller=user))
+    return deals.order_by("-dealt_at", "-pk")
+
+
+def deals_for_staff(
+    *,
+    status: str | None = None,
+    season_id: int | None = None,
+    overdue: bool | None = None,
+    lacks_registration: bool | None = None,
+) -> QuerySet[Deal]:
+    deals = Deal.objects.order_by("-dealt_at", "-pk")
+    if status:
+        deals = deals.filter(status=status)
+    if season_id:
+        deals = deals.filter(lot__session__season_id=season_id)
+    if overdue is not None:
+        deals = deals.filter(overdue_at__isnull=not overdue)
+    if lacks_registration:
+        # F28: deals with a contract whose transfer or contract registration is not recorded.
+        deals = deals.exclude(status__in=[DealStatus.NOTICE_ISSUED, DealStatus.CANCELLED]).filter(
+            Q(patent_transfer_registered_on__isnull=True, lot__listing__type="PATENT")
+            | Q(tech_contract_registered_on__isnull=True)
+        )
+    return deals
+
+
+def buyer_is_barred(user) -> bool:
+    """Defaults (cancelled deals) at or above the configured limit bar new registrations."""
+    return Strike.objects.filter(user=user).count() >= settings.BUYER_STRIKES_TO_BAR

@@ -1,0 +1,340 @@
+"""Settlement: the deal notice, the contract within 5 working days, the payment proof,
+delivery and the transaction certificate; reminders, overdue marks and defaults."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from auctions.models import Lot
+from auctions.services.chain import bid_chain_verify
+from files.models import FileKind
+from files.services import PDF, file_save, file_store
+from kernel.clock import SHANGHAI, local_today, now
+from kernel.errors import DomainError, ErrorCollector
+from kernel.text import clean_text
+from kernel.workdays import add_working_days, previous_working_day
+from listings.models import ListingStatus
+from notifications.services import notify
+
+from .documents import CertificateData, DealNoticeData, certificate_pdf, deal_notice_pdf
+from .errors import DealErrorCode
+from .models import Deal, DealStatus, Strike
+
+CONTRACT_WORKING_DAYS = 5
+MANAGE_PERMISSION = "deals.manage_deals"
+
+
+def _buyer_name(deal: Deal) -> str:
+    return deal.buyer.verification.name
+
+
+def _seller_name(deal: Deal) -> str:
+    return deal.seller.verification.name
+
+
+def _share(file, *users) -> None:
+    file.readers.add(*[user for user in users if user.pk != file.owner_id])
+
+
+def deal_open(*, lot: Lot) -> Deal:
+    """Create the deal of a lot that just sold and issue its notice (inside the clock's
+    transaction, so a lot is never sold without its deal)."""
+    listing = lot.listing
+    dealt_at = lot.finalized_at
+    deal = Deal.objects.create(
+        lot=lot,
+        registration=lot.winner,
+        buyer=lot.winner.user,
+        seller=listing.shop.identity.user,
+        shop=listing.shop,
+        price=lot.final_price,
+        dealt_at=dealt_at,
+        contract_deadline=add_working_days(
+            dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS
+        ),
+    )
+    deal.serial = f"JSJY-{dealt_at.astimezone(SHANGHAI):%Y}-{deal.pk:06d}"
+    pdf = deal_notice_pdf(
+        DealNoticeData(
+            serial=deal.serial,
+            issued_on=local_today(),
+            listing_title=listing.title,
+            listing_type_label=listing.get_type_display(),
+            patent_number=listing.patent_number or None,
+            season_name=lot.session.season.name,
+            session_name=lot.session.name,
+            buyer_name=_buyer_name(deal),
+            buyer_bidder_number=lot.winner.bidder_number,
+            seller_name=_seller_name(deal),
+            final_price=deal.price,
+            deal_at=dealt_at,
+            contract_deadline=deal.contract_deadline,
+        )
+    )
+    deal.notice = file_save(
+        content=ContentFile(pdf),
+        name=f"网络竞价成交通知书-{deal.serial}.pdf",
+        kind=FileKind.DEAL_NOTICE,
+        owner=deal.buyer,
+        file_type=PDF,
+    )
+    _share(deal.notice, deal.seller)
+    deal.save()
+    return deal
+
+
+def _locked_deal(deal_id: int) -> Deal:
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("buyer__verification", "seller__verification", "lot__listing")
+        .filter(pk=deal_id)
+        .first()
+    )
+    if deal is None:
+        raise DomainError(DealErrorCode.NOT_A_PARTY, field="dealId")
+    return deal
+
+
+def _party_deal(user, deal_id: int, *, buyer_only: bool = False) -> Deal:
+    deal = _locked_deal(deal_id)
+    if user.pk not in (deal.buyer_id, deal.seller_id):
+        raise DomainError(DealErrorCode.NOT_A_PARTY, field="dealId")
+    if buyer_only and user.pk != deal.buyer_id:
+        raise DomainError(DealErrorCode.BUYER_ONLY, field="dealId")
+    if deal.status == DealStatus.CANCELLED:
+        raise DomainError(DealErrorCode.DEAL_CANCELLED, field="dealId")
+    return deal
+
+
+def _expect(deal: Deal, *statuses: str) -> None:
+    if deal.status not in statuses:
+        raise DomainError(
+            DealErrorCode.STEP_OUT_OF_ORDER,
+            field="dealId",
+            params={"status": deal.get_status_display()},
+        )
+
+
+def _tell_both(deal: Deal, *, kind: str, title: str, text: str) -> None:
+    for user in (deal.buyer, deal.seller):
+        notify(user=user, kind=kind, title=title, text=text, subject=deal)
+
+
+@transaction.atomic
+def deal_contract_upload(*, user, deal_id: int, contract) -> Deal:
+    """Either party uploads the signed contract (PDF); a later upload replaces it until the
+    payment proof arrives."""
+    deal = _party_deal(user, deal_id)
+    _expect(deal, DealStatus.NOTICE_ISSUED, DealStatus.CONTRACT_UPLOADED)
+    deal.contract = file_store(
+        upload=contract, kind=FileKind.CONTRACT, owner=user, field="contract"
+    )
+    _share(deal.contract, deal.buyer, deal.seller)
+    deal.contract_uploaded_by = user
+    deal.contract_uploaded_at = now()
+    deal.status = DealStatus.CONTRACT_UPLOADED
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_payment_proof_upload(*, user, deal_id: int, proof) -> Deal:
+    """The buyer uploads the payment proof (PDF or image) after the contract."""
+    deal = _party_deal(user, deal_id, buyer_only=True)
+    _expect(deal, DealStatus.CONTRACT_UPLOADED, DealStatus.PAID)
+    deal.payment_proof = file_store(
+        upload=proof, kind=FileKind.PAYMENT_PROOF, owner=user, field="paymentProof"
+    )
+    _share(deal.payment_proof, deal.seller)
+    deal.paid_at = now()
+    deal.status = DealStatus.PAID
+    deal.save()
+    notify(
+        user=deal.seller,
+        kind="deal.paid",
+        title="买受人已上传付款凭证",
+        text=f"【省技术产权交易市场】成交{deal.serial}的买受人已上传付款凭证，请核对并办理交割。",
+        subject=deal,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
+    """The buyer confirms delivery (交割); the transaction certificate is issued at once,
+    carrying the lot's verified bid-log hash."""
+    deal = _party_deal(user, deal_id, buyer_only=True)
+    _expect(deal, DealStatus.PAID)
+    lot = Lot.objects.select_related("session__season").get(pk=deal.lot_id)
+    check = bid_chain_verify(lot)
+    if not check.verified:
+        raise DomainError(DealErrorCode.CHAIN_NOT_VERIFIED, field="dealId")
+    at = now()
+    deal.delivered_at = at
+    deal.chain_head = check.head_hash
+    pdf = certificate_pdf(
+        CertificateData(
+            serial=deal.serial,
+            issued_on=local_today(),
+            listing_title=deal.lot.listing.title,
+            listing_type_label=deal.lot.listing.get_type_display(),
+            patent_number=deal.lot.listing.patent_number or None,
+            buyer_name=_buyer_name(deal),
+            seller_name=_seller_name(deal),
+            final_price=deal.price,
+            deal_at=deal.dealt_at,
+            contract_uploaded_on=deal.contract_uploaded_at.astimezone(SHANGHAI).date(),
+            paid_on=deal.paid_at.astimezone(SHANGHAI).date(),
+            delivered_on=at.astimezone(SHANGHAI).date(),
+            bid_count=check.length,
+            bid_chain_head=check.head_hash,
+            bid_chain_verified=True,
+        )
+    )
+    deal.certificate = file_save(
+        content=ContentFile(pdf),
+        name=f"交易凭证-{deal.serial}.pdf",
+        kind=FileKind.CERTIFICATE,
+        owner=deal.buyer,
+        file_type=PDF,
+    )
+    _share(deal.certificate, deal.seller)
+    deal.certified_at = at
+    deal.status = DealStatus.CERTIFIED
+    deal.save()
+    _tell_both(
+        deal,
+        kind="deal.certified",
+        title="交易凭证已出具",
+        text=f"【省技术产权交易市场】成交{deal.serial}已确认交割，《交易凭证》已出具，"
+        "可在交易记录中下载。",
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_transfer_record(
+    *,
+    user,
+    deal_id: int,
+    patent_transfer_registered_on=None,
+    patent_transfer_number: str | None = None,
+    tech_contract_registered_on=None,
+    tech_contract_number: str | None = None,
+) -> Deal:
+    """Record the patent office's transfer registration and the technology-contract
+    registration (技术合同认定登记) once the contract exists."""
+    deal = _party_deal(user, deal_id)
+    _expect(
+        deal,
+        DealStatus.CONTRACT_UPLOADED,
+        DealStatus.PAID,
+        DealStatus.DELIVERED,
+        DealStatus.CERTIFIED,
+    )
+    errors = ErrorCollector()
+    dealt_on = deal.dealt_at.astimezone(SHANGHAI).date()
+    for field, day in (
+        ("patentTransferRegisteredOn", patent_transfer_registered_on),
+        ("techContractRegisteredOn", tech_contract_registered_on),
+    ):
+        if day is not None and not dealt_on <= day <= local_today():
+            errors.add(DealErrorCode.REGISTRATION_DATE_INVALID, field=field)
+    if patent_transfer_number is not None:
+        deal.patent_transfer_number = clean_text(
+            patent_transfer_number,
+            field="patentTransferNumber",
+            errors=errors,
+            limit=64,
+            required=False,
+        )
+    if tech_contract_number is not None:
+        deal.tech_contract_number = clean_text(
+            tech_contract_number,
+            field="techContractNumber",
+            errors=errors,
+            limit=64,
+            required=False,
+        )
+    errors.raise_if_any()
+    if patent_transfer_registered_on is not None:
+        deal.patent_transfer_registered_on = patent_transfer_registered_on
+    if tech_contract_registered_on is not None:
+        deal.tech_contract_registered_on = tech_contract_registered_on
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_cancel(*, actor, deal_id: int, reason: str) -> Deal:
+    """Staff cancel a deal whose buyer defaulted: the buyer gets a strike, the listing may
+    be put up again."""
+    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
+        raise PermissionDenied
+    deal = _locked_deal(deal_id)
+    _expect(
+        deal,
+        DealStatus.NOTICE_ISSUED,
+        DealStatus.CONTRACT_UPLOADED,
+        DealStatus.PAID,
+        DealStatus.DELIVERED,
+    )
+    errors = ErrorCollector()
+    reason = clean_text(reason, field="reason", errors=errors, limit=1000)
+    errors.raise_if_any()
+    deal.status = DealStatus.CANCELLED
+    deal.cancelled_at = now()
+    deal.cancelled_by = actor
+    deal.cancel_reason = reason
+    deal.save()
+    Strike.objects.create(user=deal.buyer, deal=deal, reason=reason, created_by=actor)
+    listing = deal.lot.listing
+    listing.status = ListingStatus.UNSOLD
+    listing.save(update_fields=["status", "updated_at"])
+    _tell_both(
+        deal,
+        kind="deal.cancelled",
+        title="成交已取消",
+        text=f"【省技术产权交易市场】成交{deal.serial}因买受人违约已取消，原因：{reason}。",
+    )
+    return deal
+
+
+def deals_remind_and_mark_overdue() -> tuple[int, int]:
+    """The worker's daily duties: remind both parties the working day before the contract
+    deadline; mark the deal overdue (and tell both) once the deadline has passed without a
+    contract. Each happens once per deal, whichever worker gets there first."""
+    today = local_today()
+    reminded = overdue = 0
+    waiting = Deal.objects.filter(status=DealStatus.NOTICE_ISSUED)
+    for deal in waiting.filter(reminder_sent_at__isnull=True, contract_deadline__gte=today):
+        if previous_working_day(deal.contract_deadline) > today:
+            continue
+        with transaction.atomic():
+            if not Deal.objects.filter(pk=deal.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now()
+            ):
+                continue
+            _tell_both(
+                deal,
+                kind="deal.reminder",
+                title="合同签署即将截止",
+                text=f"【省技术产权交易市场】成交{deal.serial}的技术交易合同须于"
+                f"{deal.contract_deadline:%Y年%m月%d日}前签署并上传，请尽快办理。",
+            )
+            reminded += 1
+    for deal in waiting.filter(overdue_at__isnull=True, contract_deadline__lt=today):
+        with transaction.atomic():
+            if not Deal.objects.filter(pk=deal.pk, overdue_at__isnull=True).update(
+                overdue_at=now()
+            ):
+                continue
+            _tell_both(
+                deal,
+                kind="deal.overdue",
+                title="合同签署已逾期",
+                text=f"【省技术产权交易市场】成交{deal.serial}未在"
+                f"{deal.contract_deadline:%Y年%m月%d日}前上传技术交易合同，已标记逾期。",
+            )
+            overdue += 1
+    return reminded, overdue

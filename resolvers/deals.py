@@ -1,0 +1,190 @@
+from collections.abc import Iterable
+
+import strawberry
+import strawberry_django
+from django.core.exceptions import PermissionDenied
+from strawberry import relay
+from strawberry_django.relay import DjangoListConnection
+
+from auctions.models import Season
+from auctions.services.setup import season_contract_template_set
+from deals.exports import season_results_export
+from deals.models import Deal
+from deals.selectors import deals_for_staff, deals_of
+from deals.services import (
+    deal_cancel,
+    deal_contract_upload,
+    deal_delivery_confirm,
+    deal_payment_proof_upload,
+    deal_transfer_record,
+)
+from kernel.errors import DomainError
+from schema.auctions import SeasonPayload
+from schema.context import Info
+from schema.deals import (
+    DealCancelInput,
+    DealContractUploadInput,
+    DealIdInput,
+    DealPayload,
+    DealPaymentProofUploadInput,
+    DealRole,
+    DealStatusEnum,
+    DealTransferRecordInput,
+    DealType,
+    FilePayload,
+    SeasonContractTemplateInput,
+)
+from schema.errors import errors_from
+from schema.permissions import STAFF, IsAuthenticated, forbidden
+
+from .ids import decode_id
+
+
+def _deal_payload(call) -> DealPayload:
+    try:
+        return DealPayload(deal=call(), errors=[])
+    except PermissionDenied as exc:
+        raise forbidden() from exc
+    except DomainError as exc:
+        return DealPayload(deal=None, errors=errors_from(exc))
+
+
+def _deal_pk(global_id: relay.GlobalID) -> int:
+    return decode_id(global_id, Deal, field="dealId")
+
+
+@strawberry.type
+class DealQuery:
+    @strawberry_django.connection(
+        DjangoListConnection[DealType],
+        permission_classes=[IsAuthenticated],
+        description="My auctions > transaction records: your deals as buyer or seller.",
+    )
+    def my_deals(self, info: Info, role: DealRole | None = None) -> Iterable[Deal]:
+        return deals_of(user=info.context.user, role=role.value if role else None)
+
+    @strawberry_django.connection(
+        DjangoListConnection[DealType],
+        permission_classes=STAFF,
+        description="Staff: every deal, newest first; lacksRegistration lists deals whose "
+        "patent transfer or technology-contract registration is not recorded yet.",
+    )
+    def deals(
+        self,
+        status: DealStatusEnum | None = None,
+        season_id: relay.GlobalID | None = None,
+        overdue: bool | None = None,
+        lacks_registration: bool | None = None,
+    ) -> Iterable[Deal]:
+        try:
+            season = decode_id(season_id, Season, field="seasonId") if season_id else None
+        except DomainError:
+            return Deal.objects.none()
+        return deals_for_staff(
+            status=status.value if status else None,
+            season_id=season,
+            overdue=overdue,
+            lacks_registration=lacks_registration,
+        )
+
+
+@strawberry.type
+class DealMutation:
+    @strawberry.mutation(
+        description="Either party uploads the signed contract (PDF), within 5 working days.",
+        permission_classes=[IsAuthenticated],
+    )
+    def deal_contract_upload(self, info: Info, input: DealContractUploadInput) -> DealPayload:
+        return _deal_payload(
+            lambda: deal_contract_upload(
+                user=info.context.user, deal_id=_deal_pk(input.deal_id), contract=input.contract
+            )
+        )
+
+    @strawberry.mutation(
+        description="The buyer uploads the payment proof after the contract.",
+        permission_classes=[IsAuthenticated],
+    )
+    def deal_payment_proof_upload(
+        self, info: Info, input: DealPaymentProofUploadInput
+    ) -> DealPayload:
+        return _deal_payload(
+            lambda: deal_payment_proof_upload(
+                user=info.context.user,
+                deal_id=_deal_pk(input.deal_id),
+                proof=input.payment_proof,
+            )
+        )
+
+    @strawberry.mutation(
+        description="The buyer confirms delivery (交割); the transaction certificate is "
+        "issued at once.",
+        permission_classes=[IsAuthenticated],
+    )
+    def deal_delivery_confirm(self, info: Info, input: DealIdInput) -> DealPayload:
+        return _deal_payload(
+            lambda: deal_delivery_confirm(user=info.context.user, deal_id=_deal_pk(input.deal_id))
+        )
+
+    @strawberry.mutation(
+        description="Record the patent transfer registration and the technology-contract "
+        "registration (技术合同认定登记).",
+        permission_classes=[IsAuthenticated],
+    )
+    def deal_transfer_record(self, info: Info, input: DealTransferRecordInput) -> DealPayload:
+        return _deal_payload(
+            lambda: deal_transfer_record(
+                user=info.context.user,
+                deal_id=_deal_pk(input.deal_id),
+                patent_transfer_registered_on=input.patent_transfer_registered_on,
+                patent_transfer_number=input.patent_transfer_number,
+                tech_contract_registered_on=input.tech_contract_registered_on,
+                tech_contract_number=input.tech_contract_number,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Staff: cancel a deal whose buyer defaulted; the buyer gets a strike.",
+        permission_classes=STAFF,
+    )
+    def deal_cancel(self, info: Info, input: DealCancelInput) -> DealPayload:
+        return _deal_payload(
+            lambda: deal_cancel(
+                actor=info.context.user, deal_id=_deal_pk(input.deal_id), reason=input.reason
+            )
+        )
+
+    @strawberry.mutation(
+        description="Staff: export a season's lots, results and deals as an xlsx file.",
+        permission_classes=STAFF,
+    )
+    def season_results_export(self, info: Info, season_id: relay.GlobalID) -> FilePayload:
+        try:
+            file = season_results_export(
+                actor=info.context.user,
+                season_id=decode_id(season_id, Season, field="seasonId"),
+            )
+        except PermissionDenied as exc:
+            raise forbidden() from exc
+        except DomainError as exc:
+            return FilePayload(file=None, errors=errors_from(exc))
+        return FilePayload(file=file, errors=[])
+
+    @strawberry.mutation(
+        description="Staff: replace the default contract template for a season (PDF).",
+        permission_classes=STAFF,
+    )
+    def season_contract_template_set(
+        self, info: Info, input: SeasonContractTemplateInput
+    ) -> SeasonPayload:
+        try:
+            season = season_contract_template_set(
+                actor=info.context.user,
+                season_id=decode_id(input.season_id, Season, field="seasonId"),
+                template=input.template,
+            )
+        except PermissionDenied as exc:
+            raise forbidden() from exc
+        except DomainError as exc:
+            return SeasonPayload(season=None, errors=errors_from(exc))
+        return SeasonPayload(season=season, errors=[])

@@ -1,0 +1,189 @@
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+import strawberry_django
+from django.urls import reverse
+from strawberry import relay
+from strawberry.file_uploads import Upload
+
+from deals.models import Deal, DealStatus
+from deals.selectors import deals_visible_to
+from files.selectors import file_signed_path
+
+from .auctions import LotType
+from .context import Info
+from .errors import Error
+from .files import FileType
+
+DealStatusEnum = strawberry.enum(
+    DealStatus,
+    name="DealStatus",
+    description="NOTICE_ISSUED -> CONTRACT_UPLOADED -> PAID -> DELIVERED -> CERTIFIED, or "
+    "CANCELLED (buyer default).",
+)
+
+
+@strawberry.enum(description="Which side of a deal you are on.")
+class DealRole(enum.Enum):
+    BUYER = "BUYER"
+    SELLER = "SELLER"
+
+
+@strawberry.type(description="One step of a deal, for a progress display.")
+class DealStep:
+    name: str = strawberry.field(
+        description="成交通知书, 签署合同, 上传付款凭证, 确认交割, 交易凭证."
+    )
+    done: bool
+    at: datetime | None
+    deadline: date | None
+
+
+def _absolute(info: Info, path: str) -> str:
+    request = info.context.request
+    return request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path
+
+
+@strawberry_django.type(
+    Deal,
+    name="Deal",
+    description="A sold lot from the deal notice to the transaction certificate (parties "
+    "and staff only).",
+)
+class DealType(relay.Node):
+    serial: str = strawberry_django.field(description="成交编号.")
+    status: DealStatusEnum
+    price: Decimal
+    dealt_at: datetime
+    contract_deadline: date = strawberry_django.field(
+        description="The contract is due by this day: 5 working days after the deal "
+        "(Chinese statutory holidays and adjusted working days counted)."
+    )
+    overdue_at: datetime | None = strawberry_django.field(
+        description="Set when the deadline passed without a contract."
+    )
+    notice: FileType | None = strawberry_django.field(description="《网络竞价成交通知书》.")
+    contract: FileType | None
+    contract_uploaded_at: datetime | None
+    payment_proof: FileType | None
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    certificate: FileType | None = strawberry_django.field(description="《交易凭证》.")
+    certified_at: datetime | None
+    chain_head: str = strawberry_django.field(
+        description="The lot's verified bid-log hash printed on the certificate."
+    )
+    patent_transfer_registered_on: date | None
+    patent_transfer_number: str
+    tech_contract_registered_on: date | None
+    tech_contract_number: str
+    cancelled_at: datetime | None
+    cancel_reason: str
+    lot: LotType
+
+    @strawberry_django.field(
+        only=["buyer__verification__name"], description="The buyer's real name (revealed now)."
+    )
+    def buyer_name(self) -> str:
+        return self.buyer.verification.name
+
+    @strawberry_django.field(only=["seller__verification__name"])
+    def seller_name(self) -> str:
+        return self.seller.verification.name
+
+    @strawberry_django.field(only=["registration__bidder_number"])
+    def buyer_bidder_number(self) -> str:
+        return self.registration.bidder_number
+
+    @strawberry_django.field(
+        only=["buyer_id", "seller_id"], description="Your side of this deal, if any."
+    )
+    def my_role(self, info: Info) -> DealRole | None:
+        user = info.context.user
+        if user.pk == self.buyer_id:
+            return DealRole.BUYER
+        if user.pk == self.seller_id:
+            return DealRole.SELLER
+        return None
+
+    @strawberry_django.field(
+        only=["lot__session__season__contract_template"],
+        description="Where to download the contract template: the season's own, else the "
+        "platform's default.",
+    )
+    def contract_template_url(self, info: Info) -> str:
+        template = self.lot.session.season.contract_template
+        if template is not None:
+            path = file_signed_path(user=info.context.user, file=template)
+            if path:
+                return _absolute(info, path)
+        return _absolute(info, reverse("deals:contract_template"))
+
+    @strawberry.field(description="The steps with their dates and deadlines.")
+    def steps(self) -> list[DealStep]:
+        def step(name, at, deadline=None):
+            return DealStep(name=name, done=at is not None, at=at, deadline=deadline)
+
+        return [
+            step("成交通知书", self.dealt_at),
+            step("签署并上传合同", self.contract_uploaded_at, self.contract_deadline),
+            step("上传付款凭证", self.paid_at),
+            step("确认交割", self.delivered_at),
+            step("交易凭证", self.certified_at),
+        ]
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset & deals_visible_to(info.context.user)
+
+
+@strawberry.input
+class DealContractUploadInput:
+    deal_id: relay.GlobalID
+    contract: Upload = strawberry.field(description="The signed contract, PDF.")
+
+
+@strawberry.input
+class DealPaymentProofUploadInput:
+    deal_id: relay.GlobalID
+    payment_proof: Upload = strawberry.field(description="PDF, JPEG or PNG.")
+
+
+@strawberry.input
+class DealIdInput:
+    deal_id: relay.GlobalID
+
+
+@strawberry.input(description="Registrations after the deal; give what you have.")
+class DealTransferRecordInput:
+    deal_id: relay.GlobalID
+    patent_transfer_registered_on: date | None = None
+    patent_transfer_number: str | None = None
+    tech_contract_registered_on: date | None = None
+    tech_contract_number: str | None = None
+
+
+@strawberry.input
+class DealCancelInput:
+    deal_id: relay.GlobalID
+    reason: str = strawberry.field(description="Why the buyer defaulted; recorded as a strike.")
+
+
+@strawberry.input
+class SeasonContractTemplateInput:
+    season_id: relay.GlobalID
+    template: Upload = strawberry.field(description="PDF.")
+
+
+@strawberry.type
+class DealPayload:
+    deal: DealType | None
+    errors: list[Error]
+
+
+@strawberry.type
+class FilePayload:
+    file: FileType | None
+    errors: list[Error]
