@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from strawberry import relay
 
 from auctions.models import (
@@ -14,10 +14,11 @@ from auctions.models import (
     LotResult,
     Registration,
     Season,
+    lot_phase,
 )
 from auctions.selectors import registrations_visible_to
 from auctions.services.chain import bid_chain_verify
-from auctions.services.registration import registration_deadline
+from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
 
 from .context import Info
@@ -104,7 +105,9 @@ class RegistrationType(relay.Node, ReviewableInterface):
 
 def _my_registrations(info: Info) -> Prefetch:
     user = info.context.user
-    mine = Registration.objects.filter(user=user if user.is_authenticated else None)
+    mine = Registration.objects.filter(user=user if user.is_authenticated else None).select_related(
+        "commitment_letter", "proxy"
+    )
     return Prefetch("registrations", queryset=mine, to_attr="mine")
 
 
@@ -121,12 +124,27 @@ class LotType(relay.Node):
     result: LotResultEnum | None
     final_price: Decimal | None
 
+    # Fields read through relations use annotations, so a page of lots stays one query.
     @strawberry_django.field(
-        only=["result", "ends_at", "session__notice_starts_at", "session__bidding_starts_at"],
+        only=["result", "ends_at"],
+        annotate={
+            "notice_starts_at_": F("session__notice_starts_at"),
+            "bidding_starts_at_": F("session__bidding_starts_at"),
+        },
         description="The phase by the server's clock now.",
     )
     def phase(self) -> LotPhaseEnum:
-        return LotPhaseEnum(self.phase_at(now()))
+        if not hasattr(self, "notice_starts_at_"):  # not loaded through a list query
+            return LotPhaseEnum(self.phase_at(now()))
+        return LotPhaseEnum(
+            lot_phase(
+                result=self.result,
+                notice_starts_at=self.notice_starts_at_,
+                bidding_starts_at=self.bidding_starts_at_,
+                ends_at=self.ends_at,
+                at=now(),
+            )
+        )
 
     @strawberry.field(description="The server's time now: count down from this, not the device.")
     def server_time(self) -> datetime:
@@ -137,17 +155,20 @@ class LotType(relay.Node):
         return 0.0 if self.result else max(0.0, (self.ends_at - now()).total_seconds())
 
     @strawberry_django.field(
-        only=["session__season__rules"], description="The season's auction rules."
+        annotate={"rules_": F("session__season__rules")},
+        description="The season's auction rules.",
     )
     def rules(self) -> str:
-        return self.session.season.rules
+        return self.rules_ if hasattr(self, "rules_") else self.session.season.rules
 
     @strawberry_django.field(
-        only=["session__auction_day"],
+        annotate={"auction_day_": F("session__auction_day")},
         description="Registration closes at 16:00 (Asia/Shanghai) the day before the auction.",
     )
     def registration_deadline(self) -> datetime:
-        return registration_deadline(self)
+        if not hasattr(self, "auction_day_"):
+            return registration_deadline_for(self.session.auction_day)
+        return registration_deadline_for(self.auction_day_)
 
     @strawberry_django.field(
         only=["reserve_price", "current_price"],
@@ -159,16 +180,22 @@ class LotType(relay.Node):
         return self.current_price is not None and self.current_price >= self.reserve_price
 
     @strawberry_django.field(
-        only=["winner__bidder_number"], description="The winner's bidder number once sold."
+        annotate={"winner_number_": F("winner__bidder_number")},
+        description="The winner's bidder number once sold.",
     )
     def winner_bidder_number(self) -> str | None:
+        if hasattr(self, "winner_number_"):
+            return self.winner_number_
         return self.winner.bidder_number if self.winner_id else None
 
     bids: list[BidType] = strawberry_django.field(
         description="The public bid record, by sequence (bidder numbers only)."
     )
 
-    @strawberry.field(description="Recompute the tamper-evident bid log and compare.")
+    @strawberry.field(
+        description="Recompute the tamper-evident bid log and compare. Reads every bid of "
+        "the lot: ask for it on one lot, not in lists."
+    )
     def bid_chain(self) -> BidChain:
         check = bid_chain_verify(self)
         return BidChain(

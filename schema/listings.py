@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
+from django.db.models import F
 from strawberry import relay
 
 from listings.models import (
@@ -17,7 +18,7 @@ from listings.models import (
     TransactionType,
 )
 from listings.selectors import listings_visible_to, ownership_changes_visible_to
-from listings.services import season_eligible
+from listings.services import season_eligible, season_eligible_for
 
 from .context import Info
 from .errors import Error
@@ -132,12 +133,15 @@ class ListingNode(relay.Node, ReviewableInterface):
         )
 
     @strawberry_django.field(
-        only=["ownership", "shop__identity__kind"],
+        only=["ownership"],
+        annotate={"identity_kind_": F("shop__identity__kind")},
         description="Whether this listing may join the auction season (own listings of "
         "universities, research institutes and state-owned enterprises).",
     )
     def season_eligible(self) -> bool:
-        return season_eligible(self)
+        if not hasattr(self, "identity_kind_"):  # not loaded through a list query
+            return season_eligible(self)
+        return season_eligible_for(ownership=self.ownership, identity_kind=self.identity_kind_)
 
     ownership_changes: list["OwnershipChangeType"] = strawberry_django.field(
         description="Ownership change applications (seller and staff only)."

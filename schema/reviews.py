@@ -5,8 +5,9 @@ import strawberry_django
 from strawberry import relay
 
 from reviews.models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
-from reviews.selectors import review_status
+from reviews.selectors import review_status, review_visible_to
 
+from .context import Info
 from .errors import Error
 
 ReviewStatusEnum = strawberry.enum(
@@ -34,16 +35,21 @@ class ReviewRecordType:
 @strawberry_django.interface(
     Reviewable,
     name="Reviewable",
-    description="An application that staff review (verification, identity, shop).",
+    description="Something staff review (verification, identity, shop, listing, ownership "
+    "change, registration). Reasons and history are shown to the applicant and staff only.",
 )
 class ReviewableInterface:
     submitted_at: datetime | None = strawberry_django.field(
         description="When it was last submitted (null for a draft never submitted)."
     )
     decided_at: datetime | None
-    decision_reason: str = strawberry_django.field(
-        description="The latest decision's reason; shown to the applicant."
+
+    @strawberry_django.field(
+        only=["decision_reason"],
+        description="The latest decision's reason (applicant and staff; empty for others).",
     )
+    def decision_reason(self, info: Info) -> str:
+        return self.decision_reason if review_visible_to(info.context.user, self) else ""
 
     @strawberry_django.field(
         only=["status", "decided_at"],
@@ -54,15 +60,22 @@ class ReviewableInterface:
         status = review_status(self)
         return ReviewStatusEnum(status) if status else None
 
-    review_history: list[ReviewRecordType] = strawberry_django.field(
-        field_name="review_records", description="Every submission and decision, oldest first."
+    @strawberry_django.field(
+        prefetch_related=["review_records__actor"],
+        description="Every submission and decision, oldest first (applicant and staff; "
+        "empty for others).",
     )
+    def review_history(self, info: Info) -> list[ReviewRecordType]:
+        if not review_visible_to(info.context.user, self):
+            return []
+        return list(self.review_records.all())
 
 
 @strawberry.input
 class ReviewApproveInput:
     id: relay.GlobalID = strawberry.field(
-        description="A Verification, Identity or Shop id awaiting review."
+        description="The id of anything awaiting review (Verification, Identity, Shop, "
+        "Listing, OwnershipChange, Registration)."
     )
 
 

@@ -2,6 +2,7 @@ from datetime import datetime
 
 import strawberry
 import strawberry_django
+from django.db.models import F
 from strawberry import relay
 
 from agreements.models import Agreement, AgreementKind
@@ -40,9 +41,13 @@ class ShopType(relay.Node, ReviewableInterface):
     )
     notice_accepted_at: datetime
 
-    @strawberry_django.field(only=["identity__kind"], description="The identity it sells under.")
+    @strawberry_django.field(
+        annotate={"identity_kind_": F("identity__kind")},
+        description="The identity it sells under.",
+    )
     def identity_kind(self) -> IdentityKindEnum:
-        return self.identity.kind
+        kind = self.identity_kind_ if hasattr(self, "identity_kind_") else self.identity.kind
+        return IdentityKindEnum(kind)
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

@@ -7,6 +7,7 @@ from strawberry import relay
 
 from kernel.clock import now
 from notifications.events import user_group
+from reviews.services import review_kinds
 from schema.context import Info
 from schema.permissions import IsAuthenticated
 from schema.reviews import ReviewStatusEnum
@@ -16,14 +17,18 @@ EVENT_TYPE = "platform.event"
 
 @strawberry.type(description="A decision on one of your applications, live.")
 class ReviewDecided:
-    kind: str = strawberry.field(description="VERIFICATION, IDENTITY or SHOP.")
+    kind: str = strawberry.field(
+        description="VERIFICATION, IDENTITY, SHOP, LISTING, OWNERSHIP_CHANGE or REGISTRATION."
+    )
     subject_id: relay.GlobalID = strawberry.field(description="The application's id.")
     status: ReviewStatusEnum
     reason: str
     at: datetime
 
 
-_TYPE_NAMES = {"VERIFICATION": "Verification", "IDENTITY": "Identity", "SHOP": "Shop"}
+def _type_name(kind_key: str) -> str:
+    """The GraphQL type of a review kind's subjects (each is named after its model)."""
+    return next(k.model._meta.object_name for k in review_kinds() if k.key == kind_key)
 
 
 @strawberry.type
@@ -53,7 +58,7 @@ class UserSubscription:
                     continue
                 yield ReviewDecided(
                     kind=event["kind"],
-                    subject_id=relay.GlobalID(_TYPE_NAMES[event["kind"]], str(event["subject_id"])),
+                    subject_id=relay.GlobalID(_type_name(event["kind"]), str(event["subject_id"])),
                     status=ReviewStatusEnum(event["status"]),
                     reason=event["reason"],
                     at=datetime.fromisoformat(event["at"]),

@@ -18,6 +18,7 @@ from schema.auctions import LotPhaseEnum, LotResultEnum
 from schema.context import Info
 
 from .events import EVENT_TYPE
+from .ordering import InOrder
 
 
 @strawberry.type(description="A bid was accepted.")
@@ -98,87 +99,34 @@ def event_to_type(event: dict):
     return None
 
 
-class InOrder:
-    """Hands events on in each lot's sequence order.
-
-    Events are published after commit by whichever process committed, so two bids that
-    commit a moment apart can reach the channel layer in the opposite order. A bid waits
-    here until the one before it has gone; a phase or end event waits for the bids before
-    it. What still has a gap after ``HOLD_SECONDS`` goes out anyway, and the client, seeing
-    the gap, re-reads the lot.
-    """
-
-    HOLD_SECONDS = 1.0
-
-    def __init__(self, delivered: dict[int, int]) -> None:
-        self.delivered = delivered  # lot id -> last bid seq handed on
-        self.held: list[dict] = []
-
-    def push(self, event: dict) -> list[dict]:
-        self.held.append(event)
-        return self._release()
-
-    def _ready(self, event: dict) -> bool | None:
-        """True: hand on; False: keep waiting; None: an old duplicate, drop."""
-        done = self.delivered.setdefault(event["lot_id"], event["seq"] - 1)
-        if event["type"] != "lot.bid":
-            return event["seq"] <= done
-        if event["seq"] <= done:
-            return None
-        return event["seq"] == done + 1
-
-    def _release(self) -> list[dict]:
-        out: list[dict] = []
-        progress = True
-        while progress and self.held:
-            progress = False
-            for event in sorted(self.held, key=lambda e: (e["seq"], e["type"] != "lot.bid")):
-                ready = self._ready(event)
-                if ready is False:
-                    continue
-                self.held.remove(event)
-                progress = True
-                if ready:
-                    out.append(event)
-                    if event["type"] == "lot.bid":
-                        self.delivered[event["lot_id"]] = event["seq"]
-        return out
-
-    def flush(self) -> list[dict]:
-        out = sorted(self.held, key=lambda e: (e["seq"], e["type"] != "lot.bid"))
-        self.held = []
-        for event in out:
-            if event["type"] == "lot.bid":
-                self.delivered[event["lot_id"]] = max(
-                    self.delivered.get(event["lot_id"], 0), event["seq"]
-                )
-        return out
-
-
-async def _watch(info: Info, group: str, accept, tick_seconds: int, delivered: dict[int, int]):
+async def _watch(info: Info, group: str, accept, tick_seconds: int, snapshot):
     """Events of ``group`` that ``accept`` keeps, in order, with a Tick whenever none came
-    for ``tick_seconds``."""
+    for ``tick_seconds``. ``snapshot`` reads each lot's last seq, after the group is joined
+    (so no bid falls between the two)."""
     interval = min(max(tick_seconds, 1), 60)
     consumer = info.context.request
     loop = asyncio.get_running_loop()
-    order = InOrder(delivered)
     async with consumer.listen_to_channel(EVENT_TYPE, groups=[group]) as messages:
+        order = InOrder(await snapshot())
         iterator = messages.__aiter__()
         pending = asyncio.ensure_future(iterator.__anext__())
         last_sent = loop.time()
         try:
             yield Tick(server_time=now())
             while True:
-                wait = InOrder.HOLD_SECONDS if order.held else interval
-                done, _ = await asyncio.wait({pending}, timeout=wait)
+                wake = last_sent + interval
+                held_until = order.next_deadline()
+                if held_until is not None:
+                    wake = min(wake, held_until)
+                done, _ = await asyncio.wait({pending}, timeout=max(0.0, wake - loop.time()))
+                ready: list[dict] = []
                 if done:
                     event = pending.result()["event"]
                     pending = asyncio.ensure_future(iterator.__anext__())
-                    ready = order.push(event) if accept(event) else []
-                elif order.held:
-                    ready = order.flush()
-                else:
-                    ready = []
+                    if accept(event):
+                        ready = order.push(event, now=loop.time())
+                if order.held:
+                    ready += order.release(now=loop.time())
                 for item in ready:
                     converted = event_to_type(item)
                     if converted is not None:
@@ -191,9 +139,12 @@ async def _watch(info: Info, group: str, accept, tick_seconds: int, delivered: d
             pending.cancel()
 
 
-@database_sync_to_async
-def _last_seqs(**filters) -> dict[int, int]:
-    return dict(Lot.objects.filter(**filters).values_list("pk", "last_seq"))
+def _last_seqs(**filters):
+    @database_sync_to_async
+    def read() -> dict[int, int]:
+        return dict(Lot.objects.filter(**filters).values_list("pk", "last_seq"))
+
+    return read
 
 
 @strawberry.type
@@ -206,9 +157,8 @@ class LotSubscription:
         self, info: Info, lot_id: relay.GlobalID, tick_seconds: int = 5
     ) -> AsyncGenerator[LotEvent, None]:
         pk = decode_id(lot_id, Lot, field="lotId")
-        delivered = await _last_seqs(pk=pk)
         watch = _watch(
-            info, lot_group(pk), lambda e: e.get("lot_id") == pk, tick_seconds, delivered
+            info, lot_group(pk), lambda e: e.get("lot_id") == pk, tick_seconds, _last_seqs(pk=pk)
         )
         async for item in watch:
             yield item
@@ -220,9 +170,12 @@ class LotSubscription:
         self, info: Info, session_id: relay.GlobalID, tick_seconds: int = 5
     ) -> AsyncGenerator[LotEvent, None]:
         pk = decode_id(session_id, AuctionSession, field="sessionId")
-        delivered = await _last_seqs(session_id=pk)
         watch = _watch(
-            info, session_group(pk), lambda e: e.get("session_id") == pk, tick_seconds, delivered
+            info,
+            session_group(pk),
+            lambda e: e.get("session_id") == pk,
+            tick_seconds,
+            _last_seqs(session_id=pk),
         )
         async for item in watch:
             yield item

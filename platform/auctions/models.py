@@ -144,15 +144,26 @@ class Lot(models.Model):
         return f"{self.session.name} · {self.listing.title}"
 
     def phase_at(self, at) -> str:
-        if self.result:
-            return LotPhase.ENDED
-        if at < self.session.notice_starts_at:
-            return LotPhase.SCHEDULED
-        if at < self.session.bidding_starts_at:
-            return LotPhase.NOTICE
-        if at < self.ends_at:
-            return LotPhase.BIDDING
+        return lot_phase(
+            result=self.result,
+            notice_starts_at=self.session.notice_starts_at,
+            bidding_starts_at=self.session.bidding_starts_at,
+            ends_at=self.ends_at,
+            at=at,
+        )
+
+
+def lot_phase(*, result: str, notice_starts_at, bidding_starts_at, ends_at, at) -> str:
+    """A lot's phase follows from its times (the end with extensions) and the clock."""
+    if result:
         return LotPhase.ENDED
+    if at < notice_starts_at:
+        return LotPhase.SCHEDULED
+    if at < bidding_starts_at:
+        return LotPhase.NOTICE
+    if at < ends_at:
+        return LotPhase.BIDDING
+    return LotPhase.ENDED
 
 
 class Registration(Reviewable):

@@ -90,8 +90,15 @@ def ownership_for(*, shop: Shop, rights_holders: list[str]) -> str:
     return Ownership.OWN if own else Ownership.AGENT
 
 
+def season_eligible_for(*, ownership: str, identity_kind: str) -> bool:
+    """Own listings of universities, research institutes and state-owned enterprises."""
+    return ownership == Ownership.OWN and identity_kind in SEASON_IDENTITIES
+
+
 def season_eligible(listing: Listing) -> bool:
-    return listing.ownership == Ownership.OWN and listing.shop.identity.kind in SEASON_IDENTITIES
+    return season_eligible_for(
+        ownership=listing.ownership, identity_kind=listing.shop.identity.kind
+    )
 
 
 def _open_shop_of(user: User, shop_id: int) -> Shop:
@@ -416,7 +423,15 @@ def ownership_change_apply(
 def ownership_change_on_decided(change: OwnershipChange) -> None:
     if change.status != ReviewStatus.APPROVED:
         return
-    listing = Listing.objects.select_for_update().get(pk=change.listing_id)
+    listing = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("shop__identity")
+        .get(pk=change.listing_id)
+    )
     listing.ownership = change.requested
     listing.ownership_reviewed = True
-    listing.save(update_fields=["ownership", "ownership_reviewed", "updated_at"])
+    if listing.season_opt_in and not season_eligible(listing):
+        # An agent listing may not stay in the auction season (it is not yet in a lot:
+        # ownership changes are open to editable listings only, and lots check again).
+        listing.season_opt_in = False
+    listing.save(update_fields=["ownership", "ownership_reviewed", "season_opt_in", "updated_at"])

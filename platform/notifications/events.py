@@ -21,7 +21,10 @@ def publish(group: str, event: dict) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(group, {"type": "platform.event", "event": event})
 
-    transaction.on_commit(send)
+    # robust: the change is committed whatever happens to the live event (a Redis outage
+    # must not turn a saved bid into an error, nor skip the callbacks after this one);
+    # watchers that miss it see a sequence gap and re-read.
+    transaction.on_commit(send, robust=True)
 
 
 def publish_to_user(*, user_id: int, event: dict) -> None:

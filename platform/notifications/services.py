@@ -26,7 +26,8 @@ def sms_send(
         expires_at=expires_at,
         backend=settings.SMS_BACKEND,
     )
-    transaction.on_commit(lambda: sms_deliver(message_id=message.pk))
+    # robust: a failing delivery stays QUEUED for sms_dispatch, never undoes the operation.
+    transaction.on_commit(lambda: sms_deliver(message_id=message.pk), robust=True)
     return message
 
 

@@ -24,3 +24,14 @@ def review_status(subject: Reviewable) -> str | None:
     if subject.decided_at is not None:
         return ReviewStatus.APPROVED
     return None
+
+
+def review_visible_to(user, subject: Reviewable) -> bool:
+    """Decision reasons and history are for the applicant and staff."""
+    from .services import review_kind_for
+
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return review_kind_for(type(subject)).applicant(subject).pk == user.pk

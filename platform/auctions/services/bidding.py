@@ -202,7 +202,7 @@ def _replay(user, lot_id: int, key: str, amount: Decimal) -> Bid | None:
 
 def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     """Place a bid (出价). A retry with the same key and amount returns the first result."""
-    if not _KEY.match(idempotency_key or ""):
+    if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
     amount = _money(amount, field="amount")
     earlier = _replay(user, lot_id, idempotency_key, amount)

@@ -21,10 +21,13 @@ from reviews.services import can_review, review_submit
 DEADLINE_TIME = time(16, 0)
 
 
-def registration_deadline(lot: Lot) -> datetime:
+def registration_deadline_for(auction_day) -> datetime:
     """16:00 Asia/Shanghai on the day before the auction day."""
-    day_before = lot.session.auction_day - timedelta(days=1)
-    return datetime.combine(day_before, DEADLINE_TIME, tzinfo=SHANGHAI)
+    return datetime.combine(auction_day - timedelta(days=1), DEADLINE_TIME, tzinfo=SHANGHAI)
+
+
+def registration_deadline(lot: Lot) -> datetime:
+    return registration_deadline_for(lot.session.auction_day)
 
 
 @transaction.atomic

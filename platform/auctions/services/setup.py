@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from auctions.errors import AuctionErrorCode
 from auctions.models import AuctionSession, Lot, Season
@@ -14,7 +15,7 @@ from kernel.clock import SHANGHAI, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from kernel.text import clean_text
 from listings.models import Listing, ListingStatus
-from listings.services import clean_price
+from listings.services import clean_price, season_eligible
 
 MANAGE_PERMISSION = "auctions.manage_auctions"
 
@@ -72,6 +73,11 @@ def session_create(
     season = Season.objects.filter(pk=season_id).first()
     if season is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="seasonId")
+    # Times without an offset are the exchange's own: Asia/Shanghai.
+    notice_starts_at, bidding_starts_at, bidding_ends_at = (
+        value if timezone.is_aware(value) else timezone.make_aware(value, SHANGHAI)
+        for value in (notice_starts_at, bidding_starts_at, bidding_ends_at)
+    )
     errors = ErrorCollector()
     name = clean_text(name, field="name", errors=errors, limit=100)
     if not notice_starts_at < bidding_starts_at < bidding_ends_at:
@@ -117,7 +123,7 @@ def lot_create(
         )
         .first()
     )
-    if listing is None:
+    if listing is None or not season_eligible(listing):
         raise DomainError(AuctionErrorCode.LISTING_NOT_AVAILABLE, field="listingId")
     errors = ErrorCollector()
     step = clean_price(

@@ -1,0 +1,56 @@
+"""List pages cost a fixed number of SQL queries, whatever their size."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import ListingFactory, UserFactory, auction_session, bidder, lot
+
+pytestmark = pytest.mark.django_db
+
+LOTS = """
+{ lots(first: 50) { edges { node {
+    id phase rules registrationDeadline winnerBidderNumber reserveMet currentPrice
+    listing { title seasonEligible shop { name identityKind } }
+    myRegistration { status bidderNumber commitmentLetter { name } proxyMaxAmount }
+} } } }"""
+LISTINGS = """
+{ listings(first: 50) { edges { node {
+    id title seasonEligible decisionReason reviewHistory { action }
+    shop { name identityKind }
+} } } }"""
+
+
+def queries(client, query) -> int:
+    client(query)  # warm the per-process caches (content types) first
+    with CaptureQueriesContext(connection) as captured:
+        response = client(query)
+    assert "errors" not in response, response
+    return len(captured)
+
+
+def make_lot(session, user):
+    the_lot = lot(session_obj=session, start_price=Decimal("100000.00"))
+    bidder(the_lot)
+    return the_lot
+
+
+def test_the_lot_hall_does_not_grow_with_the_page(signed_in_as):
+    user = UserFactory()
+    client = signed_in_as(user)
+    session = auction_session()
+    make_lot(session, user)
+    small = queries(client, LOTS)
+    for _ in range(4):
+        make_lot(session, user)
+    assert queries(client, LOTS) == small
+
+
+def test_the_listing_hall_does_not_grow_with_the_page(gql):
+    ListingFactory()
+    small = queries(gql, LISTINGS)
+    for _ in range(4):
+        ListingFactory()
+    assert queries(gql, LISTINGS) == small
