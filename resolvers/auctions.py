@@ -2,7 +2,6 @@ from collections.abc import Iterable
 
 import strawberry
 import strawberry_django
-from django.core.exceptions import PermissionDenied
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
@@ -36,10 +35,11 @@ from schema.auctions import (
 from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
-from schema.permissions import STAFF, IsAuthenticated, forbidden
+from schema.permissions import STAFF, IsAuthenticated
 from schema.reviews import ReviewStatusEnum
 
 from .ids import decode_id
+from .payloads import payload
 
 
 def _pk(global_id: relay.GlobalID | None, model, field: str) -> int | None:
@@ -100,72 +100,59 @@ class AuctionQuery:
         return Registration.objects.filter(user=info.context.user).order_by("-submitted_at")
 
 
-def _staff_call(call):
-    try:
-        return call()
-    except PermissionDenied as exc:
-        raise forbidden() from exc
-
-
 @strawberry.type
 class AuctionMutation:
     @strawberry.mutation(description="Staff: create an auction season.", permission_classes=STAFF)
     def season_create(self, info: Info, input: SeasonCreateInput) -> SeasonPayload:
-        try:
-            season = _staff_call(
-                lambda: season_create(
-                    actor=info.context.user,
-                    name=input.name,
-                    rules=input.rules,
-                    deposit_required=input.deposit_required,
-                    deposit_amount=input.deposit_amount,
-                    anti_sniping_minutes=input.anti_sniping_minutes,
-                    default_increment=input.default_increment,
-                )
-            )
-        except DomainError as exc:
-            return SeasonPayload(season=None, errors=errors_from(exc))
-        return SeasonPayload(season=season, errors=[])
+        return payload(
+            SeasonPayload,
+            "season",
+            lambda: season_create(
+                actor=info.context.user,
+                name=input.name,
+                rules=input.rules,
+                deposit_required=input.deposit_required,
+                deposit_amount=input.deposit_amount,
+                anti_sniping_minutes=input.anti_sniping_minutes,
+                default_increment=input.default_increment,
+            ),
+        )
 
     @strawberry.mutation(
         description="Staff: create a session (auction day, notice and bidding times).",
         permission_classes=STAFF,
     )
     def session_create(self, info: Info, input: SessionCreateInput) -> SessionPayload:
-        try:
-            session = _staff_call(
-                lambda: session_create(
-                    actor=info.context.user,
-                    season_id=decode_id(input.season_id, Season, field="seasonId"),
-                    name=input.name,
-                    auction_day=input.auction_day,
-                    notice_starts_at=input.notice_starts_at,
-                    bidding_starts_at=input.bidding_starts_at,
-                    bidding_ends_at=input.bidding_ends_at,
-                )
-            )
-        except DomainError as exc:
-            return SessionPayload(session=None, errors=errors_from(exc))
-        return SessionPayload(session=session, errors=[])
+        return payload(
+            SessionPayload,
+            "session",
+            lambda: session_create(
+                actor=info.context.user,
+                season_id=decode_id(input.season_id, Season, field="seasonId"),
+                name=input.name,
+                auction_day=input.auction_day,
+                notice_starts_at=input.notice_starts_at,
+                bidding_starts_at=input.bidding_starts_at,
+                bidding_ends_at=input.bidding_ends_at,
+            ),
+        )
 
     @strawberry.mutation(
         description="Staff: put a listed, season-opted-in listing up in a session.",
         permission_classes=STAFF,
     )
     def lot_create(self, info: Info, input: LotCreateInput) -> LotPayload:
-        try:
-            lot = _staff_call(
-                lambda: lot_create(
-                    actor=info.context.user,
-                    session_id=decode_id(input.session_id, AuctionSession, field="sessionId"),
-                    listing_id=decode_id(input.listing_id, Listing, field="listingId"),
-                    increment=input.increment,
-                    reserve_price=input.reserve_price,
-                )
-            )
-        except DomainError as exc:
-            return LotPayload(lot=None, errors=errors_from(exc))
-        return LotPayload(lot=lot, errors=[])
+        return payload(
+            LotPayload,
+            "lot",
+            lambda: lot_create(
+                actor=info.context.user,
+                session_id=decode_id(input.session_id, AuctionSession, field="sessionId"),
+                listing_id=decode_id(input.listing_id, Listing, field="listingId"),
+                increment=input.increment,
+                reserve_price=input.reserve_price,
+            ),
+        )
 
     @strawberry.mutation(
         description="Register for a lot in its notice phase with the signed commitment "
@@ -175,15 +162,15 @@ class AuctionMutation:
     def registration_submit(
         self, info: Info, input: RegistrationSubmitInput
     ) -> RegistrationPayload:
-        try:
-            registration = registration_submit(
+        return payload(
+            RegistrationPayload,
+            "registration",
+            lambda: registration_submit(
                 user=info.context.user,
                 lot_id=decode_id(input.lot_id, Lot, field="lotId"),
                 commitment_letter=input.commitment_letter,
-            )
-        except DomainError as exc:
-            return RegistrationPayload(registration=None, errors=errors_from(exc))
-        return RegistrationPayload(registration=registration, errors=[])
+            ),
+        )
 
     @strawberry.mutation(
         description="Staff: confirm a registrant's deposit (seasons that take one).",
@@ -192,16 +179,14 @@ class AuctionMutation:
     def registration_deposit_confirm(
         self, info: Info, input: RegistrationIdInput
     ) -> RegistrationPayload:
-        try:
-            registration = _staff_call(
-                lambda: registration_deposit_confirm(
-                    actor=info.context.user,
-                    registration_id=decode_id(input.id, Registration, field="id"),
-                )
-            )
-        except DomainError as exc:
-            return RegistrationPayload(registration=None, errors=errors_from(exc))
-        return RegistrationPayload(registration=registration, errors=[])
+        return payload(
+            RegistrationPayload,
+            "registration",
+            lambda: registration_deposit_confirm(
+                actor=info.context.user,
+                registration_id=decode_id(input.id, Registration, field="id"),
+            ),
+        )
 
     @strawberry.mutation(
         description="Bid (出价): approved registrants, in the bidding phase.",

@@ -2,7 +2,6 @@ from collections.abc import Iterable
 
 import strawberry
 import strawberry_django
-from django.core.exceptions import PermissionDenied
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
@@ -34,19 +33,14 @@ from schema.deals import (
     FilePayload,
     SeasonContractTemplateInput,
 )
-from schema.errors import errors_from
-from schema.permissions import STAFF, IsAuthenticated, forbidden
+from schema.permissions import STAFF, IsAuthenticated
 
 from .ids import decode_id
+from .payloads import payload
 
 
 def _deal_payload(call) -> DealPayload:
-    try:
-        return DealPayload(deal=call(), errors=[])
-    except PermissionDenied as exc:
-        raise forbidden() from exc
-    except DomainError as exc:
-        return DealPayload(deal=None, errors=errors_from(exc))
+    return payload(DealPayload, "deal", call)
 
 
 def _deal_pk(global_id: relay.GlobalID) -> int:
@@ -159,16 +153,14 @@ class DealMutation:
         permission_classes=STAFF,
     )
     def season_results_export(self, info: Info, season_id: relay.GlobalID) -> FilePayload:
-        try:
-            file = season_results_export(
+        return payload(
+            FilePayload,
+            "file",
+            lambda: season_results_export(
                 actor=info.context.user,
                 season_id=decode_id(season_id, Season, field="seasonId"),
-            )
-        except PermissionDenied as exc:
-            raise forbidden() from exc
-        except DomainError as exc:
-            return FilePayload(file=None, errors=errors_from(exc))
-        return FilePayload(file=file, errors=[])
+            ),
+        )
 
     @strawberry.mutation(
         description="Staff: replace the default contract template for a season (PDF).",
@@ -177,14 +169,12 @@ class DealMutation:
     def season_contract_template_set(
         self, info: Info, input: SeasonContractTemplateInput
     ) -> SeasonPayload:
-        try:
-            season = season_contract_template_set(
+        return payload(
+            SeasonPayload,
+            "season",
+            lambda: season_contract_template_set(
                 actor=info.context.user,
                 season_id=decode_id(input.season_id, Season, field="seasonId"),
                 template=input.template,
-            )
-        except PermissionDenied as exc:
-            raise forbidden() from exc
-        except DomainError as exc:
-            return SeasonPayload(season=None, errors=errors_from(exc))
-        return SeasonPayload(season=season, errors=[])
+            ),
+        )

@@ -6,7 +6,6 @@ from strawberry_django.relay import DjangoListConnection
 
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
-from kernel.errors import DomainError
 from listings.models import Listing, OwnershipChange
 from listings.selectors import listings_of_seller, listings_on_sale
 from listings.services import (
@@ -20,7 +19,6 @@ from listings.services import (
     ownership_change_apply,
 )
 from schema.context import Info
-from schema.errors import errors_from
 from schema.listings import (
     ListingCreateInput,
     ListingFilter,
@@ -41,6 +39,7 @@ from schema.shops import AgreementType
 from shops.models import Shop
 
 from .ids import decode_id
+from .payloads import payload
 
 
 def _value(enum_member):
@@ -77,10 +76,7 @@ def form_from_input(form: ListingFormInput) -> ListingForm:
 
 
 def _listing_payload(call) -> ListingPayload:
-    try:
-        return ListingPayload(listing=call(), errors=[])
-    except DomainError as exc:
-        return ListingPayload(listing=None, errors=errors_from(exc))
+    return payload(ListingPayload, "listing", call)
 
 
 @strawberry.type
@@ -201,13 +197,13 @@ class ListingMutation:
     def ownership_change_apply(
         self, info: Info, input: OwnershipChangeApplyInput
     ) -> OwnershipChangePayload:
-        try:
-            change = ownership_change_apply(
+        return payload(
+            OwnershipChangePayload,
+            "ownership_change",
+            lambda: ownership_change_apply(
                 user=info.context.user,
                 listing_id=decode_id(input.listing_id, Listing, field="listingId"),
                 requested=input.requested.value,
                 reason=input.reason,
-            )
-        except DomainError as exc:
-            return OwnershipChangePayload(ownership_change=None, errors=errors_from(exc))
-        return OwnershipChangePayload(ownership_change=change, errors=[])
+            ),
+        )

@@ -3,15 +3,14 @@ import strawberry
 from accounts.models import Identity
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
-from kernel.errors import DomainError
 from schema.context import Info
-from schema.errors import errors_from
 from schema.permissions import IsAuthenticated
 from schema.shops import AgreementType, ShopApplyInput, ShopPayload, ShopUpdateInput
 from shops.models import Shop
 from shops.services import shop_apply, shop_update
 
 from .ids import decode_id
+from .payloads import payload
 
 
 @strawberry.type
@@ -29,8 +28,10 @@ class ShopMutation:
         permission_classes=[IsAuthenticated],
     )
     def shop_apply(self, info: Info, input: ShopApplyInput) -> ShopPayload:
-        try:
-            shop = shop_apply(
+        return payload(
+            ShopPayload,
+            "shop",
+            lambda: shop_apply(
                 user=info.context.user,
                 identity_id=decode_id(input.identity_id, Identity, field="identityId"),
                 notice_version=input.notice_version,
@@ -39,10 +40,8 @@ class ShopMutation:
                 contact_name=input.contact_name,
                 contact_phone=input.contact_phone,
                 contact_email=input.contact_email,
-            )
-        except DomainError as exc:
-            return ShopPayload(shop=None, errors=errors_from(exc))
-        return ShopPayload(shop=shop, errors=[])
+            ),
+        )
 
     @strawberry.mutation(
         description="Change your open shop's description and contacts (the name stays as "
@@ -50,15 +49,15 @@ class ShopMutation:
         permission_classes=[IsAuthenticated],
     )
     def shop_update(self, info: Info, input: ShopUpdateInput) -> ShopPayload:
-        try:
-            shop = shop_update(
+        return payload(
+            ShopPayload,
+            "shop",
+            lambda: shop_update(
                 user=info.context.user,
                 shop_id=decode_id(input.id, Shop, field="id"),
                 description=input.description,
                 contact_name=input.contact_name,
                 contact_phone=input.contact_phone,
                 contact_email=input.contact_email,
-            )
-        except DomainError as exc:
-            return ShopPayload(shop=None, errors=errors_from(exc))
-        return ShopPayload(shop=shop, errors=[])
+            ),
+        )
