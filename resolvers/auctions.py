@@ -6,13 +6,14 @@ from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
 from auctions.models import AuctionSession, Lot, Registration, Season
-from auctions.selectors import lots_in_hall, seasons_all
+from auctions.selectors import lots_in_hall, registrations_of, seasons_all
 from auctions.services.bidding import bid_place, proxy_bid_set
 from auctions.services.registration import registration_deposit_confirm, registration_submit
 from auctions.services.setup import lot_create, season_create, session_create
 from kernel.clock import now
 from kernel.errors import DomainError
 from listings.models import Listing
+from reviews.selectors import review_queue
 from schema.auctions import (
     BidPlaceInput,
     BidPlacePayload,
@@ -88,8 +89,7 @@ class AuctionQuery:
     def registration_queue(
         self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
     ) -> Iterable[Registration]:
-        queryset = Registration.objects.order_by("submitted_at", "pk")
-        return queryset.filter(status=status.value) if status else queryset
+        return review_queue(Registration, status=status.value if status else None)
 
     @strawberry_django.connection(
         DjangoListConnection[RegistrationType],
@@ -97,7 +97,7 @@ class AuctionQuery:
         description="My auctions: your registrations, newest first.",
     )
     def my_registrations(self, info: Info) -> Iterable[Registration]:
-        return Registration.objects.filter(user=info.context.user).order_by("-submitted_at")
+        return registrations_of(info.context.user)
 
 
 @strawberry.type

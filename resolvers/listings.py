@@ -18,6 +18,7 @@ from listings.services import (
     listing_update,
     ownership_change_apply,
 )
+from reviews.selectors import review_queue
 from schema.context import Info
 from schema.listings import (
     ListingCreateInput,
@@ -117,7 +118,7 @@ class ListingQuery:
     def listing_queue(
         self, type: ListingTypeEnum | None = None, search: str | None = None
     ) -> Iterable[Listing]:
-        queryset = Listing.objects.filter(status="PENDING_REVIEW").order_by("submitted_at", "pk")
+        queryset = review_queue(Listing)
         if type:
             queryset = queryset.filter(type=type.value)
         if search:
@@ -132,8 +133,7 @@ class ListingQuery:
     def ownership_change_queue(
         self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
     ) -> Iterable[OwnershipChange]:
-        queryset = OwnershipChange.objects.order_by("submitted_at", "pk")
-        return queryset.filter(status=status.value) if status else queryset
+        return review_queue(OwnershipChange, status=status.value if status else None)
 
 
 @strawberry.type

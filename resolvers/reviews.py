@@ -9,6 +9,7 @@ from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import Identity, Verification
 from kernel.errors import CommonErrorCode, DomainError
+from reviews.selectors import review_queue
 from reviews.services import review_decide, review_kinds
 from schema.accounts import IdentityKindEnum, IdentityType, VerificationKindEnum, VerificationType
 from schema.context import Info
@@ -66,9 +67,7 @@ class ReviewQuery:
         kind: VerificationKindEnum | None = None,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Verification]:
-        queryset = Verification.objects.order_by("submitted_at", "pk")
-        if status:
-            queryset = queryset.filter(status=status.value)
+        queryset = review_queue(Verification, status=status.value if status else None)
         if kind:
             queryset = queryset.filter(kind=kind.value)
         return _search(queryset, search or None, "name", "user__phone", "credit_code")
@@ -84,9 +83,7 @@ class ReviewQuery:
         kind: IdentityKindEnum | None = None,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Identity]:
-        queryset = Identity.objects.order_by("submitted_at", "pk")
-        if status:
-            queryset = queryset.filter(status=status.value)
+        queryset = review_queue(Identity, status=status.value if status else None)
         if kind:
             queryset = queryset.filter(kind=kind.value)
         return _search(queryset, search or None, "user__verification__name", "user__phone")
@@ -101,9 +98,7 @@ class ReviewQuery:
         status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Shop]:
-        queryset = Shop.objects.order_by("submitted_at", "pk")
-        if status:
-            queryset = queryset.filter(status=status.value)
+        queryset = review_queue(Shop, status=status.value if status else None)
         return _search(queryset, search or None, "name", "identity__user__phone")
 
 

@@ -92,6 +92,9 @@ class RegistrationType(relay.Node, ReviewableInterface):
     deposit_amount: Decimal | None
     deposit_confirmed_at: datetime | None
     lot: "LotType"
+    bids: list[BidType] = strawberry_django.field(
+        description="Your own bids on this lot, by sequence (my auctions)."
+    )
 
     @strawberry_django.field(only=["proxy__max_amount"], description="Your maximum, if set.")
     def proxy_max_amount(self) -> Decimal | None:

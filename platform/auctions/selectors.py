@@ -56,3 +56,8 @@ def registrations_visible_to(user) -> QuerySet[Registration]:
     if user.is_staff:
         return Registration.objects.all()
     return Registration.objects.filter(user=user)
+
+
+def registrations_of(user) -> QuerySet[Registration]:
+    """My auctions: the user's registrations, newest first."""
+    return Registration.objects.filter(user=user).order_by("-submitted_at", "-pk")

@@ -35,3 +35,21 @@ def review_visible_to(user, subject: Reviewable) -> bool:
     if user.is_staff:
         return True
     return review_kind_for(type(subject)).applicant(subject).pk == user.pk
+
+
+def review_queue(model: type, *, status: str | None = ReviewStatus.PENDING) -> QuerySet:
+    """Staff's queue of one reviewable kind, oldest submission first; ``status`` is a
+    ReviewStatus, translated into the kind's own status value (a listing in review is
+    PENDING_REVIEW)."""
+    from .services import review_kind_for
+
+    kind = review_kind_for(model)
+    queue = model.objects.exclude(submitted_at=None).order_by("submitted_at", "pk")
+    if not status:
+        return queue
+    own = {
+        ReviewStatus.PENDING: kind.pending,
+        ReviewStatus.APPROVED: kind.approved,
+        ReviewStatus.REJECTED: kind.rejected,
+    }[status]
+    return queue.filter(status=own)

@@ -460,3 +460,26 @@ def test_a_season_with_a_deposit_needs_it_confirmed_before_approval(signed_in_as
     assert confirmed["errors"] == []
     assert confirmed["registration"]["depositAmount"] == "5000.00"
     assert staff(approve, {"id": registration_id})["data"]["reviewApprove"]["errors"] == []
+
+
+def test_my_auctions_show_my_registrations_with_my_bids(signed_in_as):
+    the_lot = lot(start_price=Decimal("100000.00"))
+    alice, bob = bidder(the_lot), bidder(the_lot)
+    from auctions.services.bidding import bid_place
+
+    bid_place(user=alice, lot_id=the_lot.pk, amount=Decimal("100000"), idempotency_key="my-0000001")
+    bid_place(user=bob, lot_id=the_lot.pk, amount=Decimal("101000"), idempotency_key="my-0000002")
+    bid_place(user=alice, lot_id=the_lot.pk, amount=Decimal("102000"), idempotency_key="my-0000003")
+
+    mine = signed_in_as(alice)(
+        "{ myRegistrations { edges { node { bidderNumber bids { seq amount } } } } }"
+    )["data"]["myRegistrations"]["edges"]
+
+    assert mine == [
+        {
+            "node": {
+                "bidderNumber": f"{the_lot.pk:03d}001",
+                "bids": [{"seq": 1, "amount": "100000.00"}, {"seq": 3, "amount": "102000.00"}],
+            }
+        }
+    ]
