@@ -111,7 +111,7 @@ class Command(BaseCommand):
             f"  staff (reviewer): phone {STAFF_PHONE}  password {STAFF_PASSWORD}\n"
             f"  seller (university, open shop): phone {SELLER_PHONE}  password {SELLER_PASSWORD}\n"
             f"  buyer (verified person): phone {BUYER_PHONE}  password {BUYER_PASSWORD}\n"
-            f"  {patents} demo patents in the local registry; {lots} lots in the demo session\n"
+            f"  {patents} demo patents in the local registry; {lots} lots in the next session\n"
             f"  GraphiQL: http://127.0.0.1:{port}/graphql   admin: http://127.0.0.1:{port}/admin/"
         )
 
@@ -153,24 +153,34 @@ class Command(BaseCommand):
                     decided_by=staff,
                     listed_at=at,
                 )
-        if Season.objects.exists():
-            return Lot.objects.count()
-        season = Season.objects.create(
+        season = Season.objects.order_by("created_at").first() or Season.objects.create(
             name="2026年专利（成果）拍卖季",
             rules=AUCTION_RULES,
             created_by=staff,
         )
+        upcoming = AuctionSession.objects.filter(season=season, bidding_starts_at__gt=now())
+        if upcoming.exists():
+            return Lot.objects.filter(session__in=upcoming).count()
+        # The demo stays live: when the last demo session is over, the seller's listings
+        # that did not sell go into a new one, in its notice phase now.
+        available = Listing.objects.filter(
+            shop=shop,
+            status__in=[ListingStatus.LISTED, ListingStatus.UNSOLD],
+            season_opt_in=True,
+        )
+        if not available.exists():
+            return 0
         tomorrow = local_today() + timedelta(days=1)
         start = datetime.combine(tomorrow, time(10), tzinfo=SHANGHAI)
         session = AuctionSession.objects.create(
             season=season,
-            name="第一场（演示）",
+            name=f"{tomorrow:%m月%d日}场（演示）",
             auction_day=tomorrow,
             notice_starts_at=now() - timedelta(hours=1),
             bidding_starts_at=start,
             bidding_ends_at=start + timedelta(hours=2),
         )
-        for listing in Listing.objects.filter(shop=shop, status=ListingStatus.LISTED):
+        for listing in available:
             listing.status = ListingStatus.IN_AUCTION
             listing.save(update_fields=["status"])
             Lot.objects.create(
@@ -181,7 +191,7 @@ class Command(BaseCommand):
                 ends_at=session.bidding_ends_at,
                 created_by=staff,
             )
-        return Lot.objects.count()
+        return session.lots.count()
 
     def _buyer(self, *, staff) -> None:
         buyer, created = User.objects.get_or_create(phone=BUYER_PHONE)
