@@ -39,13 +39,20 @@ def _money(value, *, field: str) -> Decimal:
     return amount
 
 
-def _approved_registration(user, lot: Lot) -> Registration:
-    registration = Registration.objects.filter(lot=lot, user=user).first()
+def _registration(user, lot_id: int) -> Registration | None:
+    return Registration.objects.filter(lot_id=lot_id, user=user).first()
+
+
+def _require_approved(registration: Registration | None) -> Registration:
     if registration is None:
         raise DomainError(AuctionErrorCode.NOT_REGISTERED, field="lotId")
     if registration.status != ReviewStatus.APPROVED:
         raise DomainError(AuctionErrorCode.REGISTRATION_NOT_APPROVED, field="lotId")
     return registration
+
+
+def _approved_registration(user, lot: Lot) -> Registration:
+    return _require_approved(_registration(user, lot.pk))
 
 
 def _check_bidding(lot: Lot, at) -> None:
@@ -187,12 +194,11 @@ def _locked_lot(lot_id: int) -> Lot:
     return lot
 
 
-def _replay(user, lot_id: int, key: str, amount: Decimal) -> Bid | None:
-    earlier = (
-        Bid.objects.filter(lot_id=lot_id, registration__user=user, idempotency_key=key)
-        .select_related("lot")
-        .first()
-    )
+def _replay(registration: Registration | None, key: str, amount: Decimal) -> Bid | None:
+    """The bid this registrant already placed with ``key`` (the unique index answers)."""
+    if registration is None:
+        return None
+    earlier = Bid.objects.filter(registration=registration, idempotency_key=key).first()
     if earlier is None:
         return None
     if earlier.amount != amount:
@@ -205,18 +211,21 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
     amount = _money(amount, field="amount")
-    earlier = _replay(user, lot_id, idempotency_key, amount)
+    # Read before the lock: an approved registration stays approved (decisions are final
+    # and only a rejected one is resubmitted), so the check below holds under the lock.
+    registration = _registration(user, lot_id)
+    earlier = _replay(registration, idempotency_key, amount)
     if earlier is not None:
         return BidOutcome(bid=earlier, lot=earlier.lot, replayed=True)
     try:
         with transaction.atomic():
             lot = _locked_lot(lot_id)
             # Checked again under the lock: the first attempt may have just committed.
-            earlier = _replay(user, lot_id, idempotency_key, amount)
+            earlier = _replay(registration, idempotency_key, amount)
             if earlier is not None:
                 return BidOutcome(bid=earlier, lot=lot, replayed=True)
             at = db_now()
-            registration = _approved_registration(user, lot)
+            registration = _require_approved(registration)
             _check_bidding(lot, at)
             if lot.leader_id == registration.pk:
                 raise DomainError(AuctionErrorCode.LEADER_CANNOT_RAISE, field="amount")
@@ -227,7 +236,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
             publish_lot_events(lot, [bid_event(lot, b) for b in placed])
             return BidOutcome(bid=bid, lot=lot)
     except IntegrityError:  # the same key committed by a concurrent retry
-        earlier = _replay(user, lot_id, idempotency_key, amount)
+        earlier = _replay(registration, idempotency_key, amount)
         if earlier is None:
             raise
         return BidOutcome(bid=earlier, lot=earlier.lot, replayed=True)
