@@ -17,6 +17,7 @@ from accounts.models import SmsCode, SmsCodePurpose, User
 from accounts.validators import normalize_phone
 from kernel.clock import SHANGHAI, now
 from kernel.errors import DomainError
+from kernel.locks import serialize_on
 from notifications.services import sms_send
 
 
@@ -46,31 +47,34 @@ def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> Sm
     if purpose == SmsCodePurpose.LOGIN and not registered:
         raise DomainError(AccountErrorCode.PHONE_NOT_REGISTERED, field="phone")
 
-    current = now()
-    last = SmsCode.objects.filter(phone=phone).order_by("-created_at").first()
-    if last is not None:
-        wait = last.created_at + settings.SMS_CODE_RESEND_INTERVAL - current
-        if wait > timedelta(0):
-            raise DomainError(
-                AccountErrorCode.SMS_CODE_TOO_SOON,
-                field="phone",
-                params={"seconds": int(wait.total_seconds()) + 1},
-            )
-    today = _start_of_local_day()
-    if (
-        SmsCode.objects.filter(phone=phone, created_at__gte=today).count()
-        >= settings.SMS_CODE_DAILY_LIMIT_PER_PHONE
-    ):
-        raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
-    if (
-        client_address
-        and SmsCode.objects.filter(client_address=client_address, created_at__gte=today).count()
-        >= settings.SMS_CODE_DAILY_LIMIT_PER_ADDRESS
-    ):
-        raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
-
-    code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # Two requests for one number (or one address) must not both pass the interval and
+        # the caps: the checks and the insert run one at a time per number and address.
+        serialize_on(f"sms-code:{phone}", f"sms-code-address:{client_address or '-'}")
+        current = now()
+        last = SmsCode.objects.filter(phone=phone).order_by("-created_at").first()
+        if last is not None:
+            wait = last.created_at + settings.SMS_CODE_RESEND_INTERVAL - current
+            if wait > timedelta(0):
+                raise DomainError(
+                    AccountErrorCode.SMS_CODE_TOO_SOON,
+                    field="phone",
+                    params={"seconds": int(wait.total_seconds()) + 1},
+                )
+        today = _start_of_local_day()
+        if (
+            SmsCode.objects.filter(phone=phone, created_at__gte=today).count()
+            >= settings.SMS_CODE_DAILY_LIMIT_PER_PHONE
+        ):
+            raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
+        if (
+            client_address
+            and SmsCode.objects.filter(client_address=client_address, created_at__gte=today).count()
+            >= settings.SMS_CODE_DAILY_LIMIT_PER_ADDRESS
+        ):
+            raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
+
+        code = f"{secrets.randbelow(10**6):06d}"
         sms_code = SmsCode.objects.create(
             phone=phone,
             purpose=purpose,

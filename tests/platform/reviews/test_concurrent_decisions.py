@@ -86,3 +86,21 @@ def test_registering_one_number_twice_at_once_creates_one_user(sms_outbox):
 
     assert sum(1 for r in results if isinstance(r, User)) == 1
     assert User.objects.filter(phone=phone).count() == 1
+
+
+def test_codes_requested_at_once_for_one_number_send_only_one(sms_outbox):
+    phone = "13812345670"
+
+    results = run_together(
+        [
+            lambda: sms_code_send(
+                phone=phone, purpose=SmsCodePurpose.REGISTER, client_address="127.0.0.1"
+            )
+            for _ in range(6)
+        ]
+    )
+
+    assert sum(isinstance(r, SmsCode) for r in results) == 1
+    assert {r.codes[0] for r in results if isinstance(r, DomainError)} == {"SMS_CODE_TOO_SOON"}
+    assert SmsCode.objects.filter(phone=phone).count() == 1
+    assert [sent for sent, _ in sms_outbox].count(phone) == 1
