@@ -1,4 +1,3 @@
-import strawberry
 import strawberry_django
 
 from files.models import PrivateFile
@@ -13,9 +12,10 @@ class FileType:
     content_type: str = strawberry_django.field(description="Detected from the content.")
     size: int = strawberry_django.field(description="Bytes.")
 
-    @strawberry.field(
+    @strawberry_django.field(
+        prefetch_related=["readers"],
         description="A short-lived signed download link; null unless you may download it "
-        "(its owner or staff)."
+        "(its owner, staff, or the counterparty it is shared with).",
     )
     def url(self, info: Info) -> str | None:
         path = file_signed_path(user=info.context.user, file=self)

@@ -14,7 +14,8 @@ def file_can_download(*, user, file: PrivateFile) -> bool:
         return True
     if file.kind == FileKind.CONTRACT_TEMPLATE:  # a season's template is for every party
         return True
-    return file.readers.filter(pk=user.pk).exists()
+    # readers.all() uses the prefetch a list query made, else runs one query
+    return any(reader.pk == user.pk for reader in file.readers.all())
 
 
 def file_signed_path(*, user, file: PrivateFile) -> str | None:
