@@ -4,7 +4,7 @@ Each event carries everything a watcher needs (no query per event), and the lot'
 number, so a client that sees a gap re-reads ``lot(id)``.
 """
 
-from notifications.events import publish
+from notifications.events import publish_all
 
 from .models import Bid, Lot
 
@@ -61,6 +61,5 @@ def ended_event(lot: Lot, at) -> dict:
 
 
 def publish_lot_events(lot: Lot, events: list[dict]) -> None:
-    for event in events:
-        publish(lot_group(lot.pk), event)
-        publish(session_group(lot.session_id), event)
+    lot_watchers, session_watchers = lot_group(lot.pk), session_group(lot.session_id)
+    publish_all([(group, event) for event in events for group in (lot_watchers, session_watchers)])
