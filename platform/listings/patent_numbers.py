@@ -60,3 +60,13 @@ def parse_patent_number(value: str) -> PatentNumber | None:
     if len(digits) == 12 and not "1985" <= digits[:4] <= "2099":
         return None
     return number
+
+
+# IPC classification symbols: section, class, subclass, then main group / subgroup.
+_IPC = re.compile(r"^([A-H]\d{2}[A-Z])\s?(\d{1,4}/\d{2,6})$")
+
+
+def normalize_ipc(value: str) -> str | None:
+    """``h01l21/02`` or ``H01L 21/02`` -> ``H01L 21/02``; None when it is no IPC symbol."""
+    match = _IPC.match(re.sub(r"\s+", " ", (value or "").strip().upper()))
+    return f"{match[1]} {match[2]}" if match else None

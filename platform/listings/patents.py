@@ -64,7 +64,7 @@ from kernel.errors import DomainError
 
 from .errors import ListingErrorCode, PatentServiceErrorCode
 from .models import LegalStatus, PatentRecord, PatentType
-from .patent_numbers import parse_patent_number
+from .patent_numbers import normalize_ipc, parse_patent_number
 
 logger = logging.getLogger(__name__)
 
@@ -304,7 +304,6 @@ TITLE_LIMIT = PatentRecord._meta.get_field("title").max_length
 
 _LIST_SEPARATOR = re.compile(r"[;；]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_IPC = re.compile(r"^([A-H]\d{2}[A-Z])\s*(\d{1,4}/\d{2,6})$")
 _UPDATE_FIELDS = [
     "title",
     "patent_type",
@@ -377,10 +376,10 @@ def _record_from_row(row: dict[str, str]) -> PatentRecord:
         raise ValueError("授权日 is before 申请日")
     ipc_classes = []
     for ipc in _split(values["IPC分类号"]):
-        match = _IPC.match(ipc.upper())
-        if not match:
+        normalized = normalize_ipc(ipc)
+        if normalized is None:
             raise ValueError(f"IPC分类号 is not like H01L 21/02: {ipc}")
-        ipc_classes.append(f"{match[1]} {match[2]}")
+        ipc_classes.append(normalized)
     return PatentRecord(
         number=number.canonical,
         title=values["专利名称"],

@@ -28,7 +28,7 @@ from .models import (
     Ownership,
     OwnershipChange,
 )
-from .patent_numbers import parse_patent_number
+from .patent_numbers import normalize_ipc, parse_patent_number
 
 SEASON_IDENTITIES = {
     IdentityKind.UNIVERSITY,
@@ -37,7 +37,6 @@ SEASON_IDENTITIES = {
 }
 MAX_PRICE = Decimal("999999999.99")
 MAX_NAMES = 20
-_IPC = re.compile(r"^[A-H]\d{2}[A-Z]\s?\d{1,4}/\d{2,6}$")
 _NAME_SPACES = re.compile(r"\s+")
 
 
@@ -227,7 +226,7 @@ def _apply_patent(listing: Listing, details: PatentDetails, errors: ErrorCollect
         ipc = _NAME_SPACES.sub(" ", (value or "").strip().upper())
         if not ipc:
             continue
-        if not _IPC.match(ipc):
+        if normalize_ipc(ipc) is None:
             errors.add(ListingErrorCode.IPC_CLASS_INVALID, field="patent.ipcClasses", value=ipc)
         classes.append(ipc)
     listing.ipc_classes = classes
