@@ -1,3 +1,5 @@
+from strawberry import relay
+
 from tests.api import operations as op
 from tests.conftest import last_code
 
@@ -17,3 +19,8 @@ def register_and_login(gql, outbox, phone: str, *, mode: str = "TOKEN") -> dict:
     if mode == "TOKEN":
         gql.token = result["token"]
     return result
+
+
+def gid(type_name: str, pk) -> str:
+    """The global id a client would hold for ``type_name`` ``pk``."""
+    return str(relay.GlobalID(type_name, str(pk)))

@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
-from strawberry import relay
 
 from auctions.models import Bid, Lot, Registration
 from kernel.clock import SHANGHAI, now
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import (
     ListingFactory,
     UserFactory,
@@ -23,10 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def gid(type_name, pk):
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 @pytest.fixture

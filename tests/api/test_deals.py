@@ -9,12 +9,11 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 from pdfminer.high_level import extract_text
-from strawberry import relay
 
 from auctions.services.bidding import bid_place
 from deals.models import Deal, Strike
 from kernel.clock import SHANGHAI, now
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import (
     UserFactory,
     auction_session,
@@ -48,10 +47,6 @@ DELIVER = f"""
 mutation($id: ID!) {{
   dealDeliveryConfirm(input: {{dealId: $id}}) {{ deal {{ {DEAL_FIELDS} }} errors {{ code }} }}
 }}"""
-
-
-def gid(type_name, pk):
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 def sold_lot(*, price="100000", ended_at=None):

@@ -1,7 +1,7 @@
 from accounts.models import Identity
 from shops.models import Shop
 from tests.api import operations as op
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import (
     IdentityFactory,
     ShopFactory,
@@ -32,12 +32,6 @@ def shop_input(identity_id, **overrides):
             **overrides,
         }
     }
-
-
-def global_id(type_name, pk):
-    from strawberry import relay
-
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 def test_identity_needs_an_approved_verification(signed_in_as):
@@ -89,7 +83,7 @@ def test_a_shop_is_applied_for_under_an_approved_identity(signed_in_as):
     identity = IdentityFactory(user=user)
     client = signed_in_as(user)
 
-    result = client(op.SHOP_APPLY, shop_input(global_id("Identity", identity.pk)))["data"]
+    result = client(op.SHOP_APPLY, shop_input(gid("Identity", identity.pk)))["data"]
 
     assert result["shopApply"]["errors"] == []
     shop = result["shopApply"]["shop"]
@@ -103,9 +97,9 @@ def test_an_institution_shop_must_carry_the_verified_name(signed_in_as):
     identity = IdentityFactory(user=user)
     client = signed_in_as(user)
 
-    result = client(
-        op.SHOP_APPLY, shop_input(global_id("Identity", identity.pk), name="示范大学旗舰店")
-    )["data"]["shopApply"]
+    result = client(op.SHOP_APPLY, shop_input(gid("Identity", identity.pk), name="示范大学旗舰店"))[
+        "data"
+    ]["shopApply"]
 
     assert error_codes(result) == ["SHOP_NAME_MUST_MATCH_INSTITUTION"]
     assert "南京示范大学" in result["errors"][0]["message"]
@@ -118,7 +112,7 @@ def test_the_shop_notice_must_be_accepted_in_its_current_version(signed_in_as):
     client = signed_in_as(user)
 
     result = client(
-        op.SHOP_APPLY, shop_input(global_id("Identity", identity.pk), noticeVersion="2025.9")
+        op.SHOP_APPLY, shop_input(gid("Identity", identity.pk), noticeVersion="2025.9")
     )["data"]["shopApply"]
 
     assert error_codes(result) == ["AGREEMENT_NOT_ACCEPTED"]
@@ -132,7 +126,7 @@ def test_a_shop_needs_an_approved_identity_of_ones_own(signed_in_as):
     client = signed_in_as(user)
 
     for identity in (pending, someone_elses):
-        result = client(op.SHOP_APPLY, shop_input(global_id("Identity", identity.pk)))
+        result = client(op.SHOP_APPLY, shop_input(gid("Identity", identity.pk)))
         assert error_codes(result["data"]["shopApply"]) == ["IDENTITY_NOT_APPROVED"]
     assert not Shop.objects.exists()
 
@@ -141,7 +135,7 @@ def test_one_shop_per_identity(signed_in_as):
     shop = ShopFactory(identity=IdentityFactory(user=verified_institution()))
     client = signed_in_as(shop.identity.user)
 
-    result = client(op.SHOP_APPLY, shop_input(global_id("Identity", shop.identity.pk)))
+    result = client(op.SHOP_APPLY, shop_input(gid("Identity", shop.identity.pk)))
 
     assert error_codes(result["data"]["shopApply"]) == ["SHOP_ALREADY_OPEN"]
     assert Shop.objects.count() == 1
@@ -155,7 +149,7 @@ def test_bad_contacts_are_all_reported_at_once(signed_in_as):
     result = client(
         op.SHOP_APPLY,
         shop_input(
-            global_id("Identity", identity.pk),
+            gid("Identity", identity.pk),
             contactName="",
             contactPhone="12345",
             contactEmail="not-an-email",
@@ -186,7 +180,7 @@ def test_an_open_shop_updates_its_contacts_and_the_change_is_recorded(signed_in_
         SHOP_UPDATE,
         {
             "input": {
-                "id": global_id("Shop", shop.pk),
+                "id": gid("Shop", shop.pk),
                 "description": "新简介",
                 "contactName": "李老师",
                 "contactPhone": "13912345678",
@@ -210,7 +204,7 @@ def test_only_ones_own_open_shop_can_be_updated(signed_in_as):
             SHOP_UPDATE,
             {
                 "input": {
-                    "id": global_id("Shop", shop.pk),
+                    "id": gid("Shop", shop.pk),
                     "contactName": "X",
                     "contactPhone": "13912345678",
                 }

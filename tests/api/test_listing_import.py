@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
-from strawberry import relay
 
 from accounts.services.tokens import api_token_issue
 from agreements.models import AgreementKind
@@ -21,7 +20,7 @@ from listings.imports import services
 from listings.imports.result import BAD_FILL
 from listings.imports.services import listing_import_process, listing_import_upload
 from listings.imports.template import DATA_SHEET
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import ListingFactory, current_agreement, open_shop, valid_patent_number
 from tests.platform.listings import patent_row, workbook_bytes, xlsx_upload
 
@@ -61,10 +60,6 @@ mutation($input: ListingImportCommitInput!) {
 MY_LISTINGS = """
 query($status: ListingStatus) { myListings(status: $status, first: 100) { totalCount } }"""
 NODE = "query($id: ID!) { node(id: $id) { id } listingImport(id: $id) { id } }"
-
-
-def gid(type_name, pk):
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 @pytest.fixture

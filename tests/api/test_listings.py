@@ -3,11 +3,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from strawberry import relay
 
 from kernel.clock import local_today
 from listings.models import Listing
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import ListingFactory, open_shop, staff_user, valid_patent_number
 
 LISTING_FIELDS = """
@@ -48,10 +47,6 @@ query($filter: ListingFilter, $first: Int, $after: String) {
       patent { number patentType } } }
   }
 }"""
-
-
-def gid(type_name, pk):
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 def patent_form(**overrides):

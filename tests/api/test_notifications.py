@@ -7,14 +7,13 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from strawberry import relay
 
 from accounts.services.tokens import api_token_issue
 from config.asgi import application
 from notifications.models import Notification
 from notifications.services import notify
 from tests.api import operations as op
-from tests.api.helpers import error_codes
+from tests.api.helpers import error_codes, gid
 from tests.factories import UserFactory, VerificationFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +34,6 @@ mutation($ids: [ID!]) {
 }"""
 
 NODE = "query($id: ID!) { node(id: $id) { id ... on Notification { title body } } }"
-
-
-def gid(type_name, pk):
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 def inbox(client, **variables):
