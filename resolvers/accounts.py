@@ -1,9 +1,11 @@
 import strawberry
 import strawberry_django
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
 from django.contrib.auth import login as session_login
 from django.contrib.auth import logout as session_logout
 
+from accounts.errors import AccountErrorCode
 from accounts.models import ApiToken
 from accounts.services.auth import (
     sms_code_send,
@@ -12,7 +14,7 @@ from accounts.services.auth import (
     user_password_set,
     user_register,
 )
-from accounts.services.tokens import api_token_issue, api_token_revoke
+from accounts.services.tokens import api_token_issue, api_token_revoke, session_end_publish
 from accounts.services.verification import identity_apply, verification_submit
 from accounts.validators import mask_phone
 from kernel.errors import DomainError
@@ -48,6 +50,22 @@ def _signed_in(info: Info, user, mode: AuthMode, token_name: str | None) -> Auth
     session_login(info.context.request, user, backend="django.contrib.auth.backends.ModelBackend")
     info.context.user = user
     return AuthPayload(user=user, token=None, token_expires_at=None, errors=[])
+
+
+def _session_possible(info: Info, mode: AuthMode) -> None:
+    if mode == AuthMode.SESSION and info.context.over_websocket:
+        raise DomainError(AccountErrorCode.SESSION_NEEDS_HTTP, field="mode")
+
+
+def _keep_session(info: Info, user) -> None:
+    """The caller's own session stays signed in after a password change."""
+    if not info.context.over_websocket:
+        update_session_auth_hash(info.context.request, user)
+        return
+    session = info.context.session
+    if session is not None and session.session_key:
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
 
 
 @strawberry.type
@@ -90,6 +108,7 @@ class AccountMutation:
     )
     def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         try:
+            _session_possible(info, input.mode)
             user = user_register(phone=input.phone, code=input.code, password=input.password)
         except DomainError as exc:
             return AuthPayload(
@@ -100,6 +119,7 @@ class AccountMutation:
     @strawberry.mutation(description="Log in with an SMS code or a password.")
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
+            _session_possible(info, input.mode)
             if input.code:
                 user = user_login_with_code(phone=input.phone, code=input.code)
             else:
@@ -115,11 +135,16 @@ class AccountMutation:
         permission_classes=[IsAuthenticated],
     )
     def logout(self, info: Info) -> LogoutPayload:
-        request = info.context.request
-        if request.auth_token is not None:
-            api_token_revoke(user=info.context.user, token_id=request.auth_token.pk)
+        context = info.context
+        if context.auth_token is not None:
+            api_token_revoke(user=context.user, token_id=context.auth_token.pk)
+            return LogoutPayload(errors=[])
+        session_key = context.session.session_key if context.session is not None else None
+        if context.over_websocket:
+            context.session.flush()
         else:
-            session_logout(request)
+            session_logout(context.request)
+        session_end_publish(user=context.user, session_key=session_key)
         return LogoutPayload(errors=[])
 
     @strawberry.mutation(
@@ -132,13 +157,12 @@ class AccountMutation:
                 user=info.context.user,
                 password=input.password,
                 current_password=input.current_password,
+                keep_credential=info.context.credential(),
             )
         except DomainError as exc:
             return UserPayload(user=None, errors=errors_from(exc))
-        if not info.context.request.auth_via_token:
-            from django.contrib.auth import update_session_auth_hash
-
-            update_session_auth_hash(info.context.request, user)
+        if not info.context.via_token:
+            _keep_session(info, user)
         return UserPayload(user=user, errors=[])
 
     @strawberry.mutation(

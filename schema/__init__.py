@@ -3,6 +3,7 @@
 import strawberry
 import strawberry_django
 from django.conf import settings
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
@@ -35,11 +36,13 @@ _CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
 
 def _should_mask(error) -> bool:
-    """Hide internals in production; keep errors clients act on (auth, validation)."""
+    """Hide internals in production; keep errors clients act on (auth, validation, and
+    every error raised on purpose as a GraphQLError with its code)."""
     extensions = error.extensions or {}
     if extensions.get("code") in _CLIENT_CODES:
         return False
-    return error.original_error is not None
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ domains, and one enum gives clients one switch and no duplicates to drift apart.
 import enum
 
 import strawberry
+from graphql import GraphQLError
 
 from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
@@ -69,3 +70,21 @@ def errors_from(exc: DomainError) -> list[Error]:
         Error(code=ErrorCode[item.code.value], field=item.field, message=item.message)
         for item in exc.items
     ]
+
+
+def client_error(exc: DomainError) -> GraphQLError:
+    """A refusal where there is no payload to carry it (a query's or a subscription's
+    argument) as a top-level error: the first message in the caller's language, and the
+    code, field and every item in ``extensions``. Never masked in production."""
+    first = exc.items[0]
+    return GraphQLError(
+        first.message,
+        extensions={
+            "code": first.code.value,
+            "field": first.field,
+            "errors": [
+                {"code": item.code.value, "field": item.field, "message": item.message}
+                for item in exc.items
+            ],
+        },
+    )

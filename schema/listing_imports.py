@@ -225,17 +225,16 @@ class ListingImportProgress:
         return self.processed_rows / self.total_rows if self.total_rows else 0.0
 
     @classmethod
-    def from_event(cls, event: dict) -> "ListingImportProgress":
+    def from_event(cls, event) -> "ListingImportProgress":
+        """From the ImportProgress live event."""
         return cls(
-            id=relay.GlobalID("ListingImport", str(event["id"])),
-            status=ListingImportStatusEnum(event["status"]),
-            total_rows=event["total_rows"],
-            processed_rows=event["processed_rows"],
-            valid_rows=event["valid_rows"],
-            invalid_rows=event["invalid_rows"],
-            duplicate_rows=event["duplicate_rows"],
-            committed_rows=event["committed_rows"],
-            failure=error_type(event["error_code"], event["error_params"])
-            if event["error_code"]
-            else None,
+            id=relay.GlobalID("ListingImport", str(event.id)),
+            status=ListingImportStatusEnum(event.status),
+            total_rows=event.total_rows,
+            processed_rows=event.processed_rows,
+            valid_rows=event.valid_rows,
+            invalid_rows=event.invalid_rows,
+            duplicate_rows=event.duplicate_rows,
+            committed_rows=event.committed_rows,
+            failure=error_type(event.error_code, event.error_params) if event.error_code else None,
         )

@@ -49,18 +49,18 @@ class NotificationType(relay.Node):
         return queryset & notifications_of(info.context.user)
 
     @classmethod
-    def from_event(cls, event: dict) -> Notification:
-        """An unsaved copy of a new notification from its live event, for a subscription to
-        yield without reading the database (every field above is in the event)."""
+    def from_event(cls, event) -> Notification:
+        """An unsaved copy of a new notification from its live event (NotificationCreated),
+        for a subscription to yield without reading the database."""
         return Notification(
-            pk=event["id"],
-            kind=event["kind"],
-            title=event["title"],
-            body=event["body"],
-            created_at=datetime.fromisoformat(event["created_at"]),
+            pk=event.id,
+            kind=event.kind,
+            title=event.title,
+            body=event.body,
+            created_at=event.created_at,
             read_at=None,
-            subject_type=event["subject_type"],
-            subject_id=event["subject_id"],
+            subject_type=event.subject_type,
+            subject_id=event.subject_id,
         )
 
 

@@ -6,13 +6,11 @@ import strawberry
 from strawberry import relay
 
 from kernel.clock import now
-from notifications.events import user_group
-from reviews.services import review_kinds
+from live.events import MESSAGE_TYPE, LiveEvent, user_group
+from reviews.services import ReviewDecided as ReviewDecidedEvent
 from schema.context import Info
 from schema.permissions import IsAuthenticated
 from schema.reviews import ReviewStatusEnum
-
-EVENT_TYPE = "platform.event"
 
 
 @strawberry.type(description="A decision on one of your applications, live.")
@@ -20,15 +18,20 @@ class ReviewDecided:
     kind: str = strawberry.field(
         description="VERIFICATION, IDENTITY, SHOP, LISTING, OWNERSHIP_CHANGE or REGISTRATION."
     )
-    subject_id: relay.GlobalID = strawberry.field(description="The application's id.")
-    status: ReviewStatusEnum
-    reason: str
+    reason: str | None = strawberry.field(description="Why it was rejected; null if approved.")
     at: datetime
 
+    @strawberry.field(description="The application's id.")
+    def subject_id(self) -> relay.GlobalID:
+        return relay.GlobalID(self.subject_type, str(self.subject_id))
 
-def _type_name(kind_key: str) -> str:
-    """The GraphQL type of a review kind's subjects (each is named after its model)."""
-    return next(k.model._meta.object_name for k in review_kinds() if k.key == kind_key)
+    @strawberry.field
+    def status(self) -> ReviewStatusEnum:
+        return ReviewStatusEnum(self.status)
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, ReviewDecidedEvent)
 
 
 @strawberry.type
@@ -44,22 +47,15 @@ class UserSubscription:
             await asyncio.sleep(interval)
 
     @strawberry.subscription(
-        description="Decisions on your verification, identity and shop applications as "
-        "staff make them.",
+        description="Decisions on your applications as staff make them (the same decisions "
+        "are in myNotifications, which can be resumed).",
         permission_classes=[IsAuthenticated],
     )
     async def my_review_decisions(self, info: Info) -> AsyncGenerator[ReviewDecided, None]:
         consumer = info.context.request
         group = user_group(info.context.user.pk)
-        async with consumer.listen_to_channel(EVENT_TYPE, groups=[group]) as messages:
+        async with consumer.listen_to_channel(MESSAGE_TYPE, groups=[group]) as messages:
             async for message in messages:
-                event = message["event"]
-                if event.get("type") != "review.decided":
-                    continue
-                yield ReviewDecided(
-                    kind=event["kind"],
-                    subject_id=relay.GlobalID(_type_name(event["kind"]), str(event["subject_id"])),
-                    status=ReviewStatusEnum(event["status"]),
-                    reason=event["reason"],
-                    at=datetime.fromisoformat(event["at"]),
-                )
+                event = LiveEvent.from_message(message)
+                if isinstance(event, ReviewDecidedEvent):
+                    yield event

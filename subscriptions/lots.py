@@ -1,4 +1,6 @@
-"""Live lots: every bid, phase change and result, and the server's clock between them."""
+"""Live lots: a snapshot, then every bid, phase change and result, and the server's clock
+between them; resumable with ``afterSeq`` and healed from the database, so a watcher sees
+every bid exactly once, in order."""
 
 import asyncio
 from collections.abc import AsyncGenerator
@@ -10,172 +12,325 @@ import strawberry
 from channels.db import database_sync_to_async
 from strawberry import relay
 
+from auctions import events
 from auctions.events import lot_group, session_group
 from auctions.models import AuctionSession, Lot
+from auctions.selectors import LotLiveState, bids_placed_between, lot_live_states
 from kernel.clock import now
+from kernel.errors import CommonErrorCode, DomainError
+from live.events import MESSAGE_TYPE, LiveEvent
 from resolvers.ids import decode_id
 from schema.auctions import LotPhaseEnum, LotResultEnum
 from schema.context import Info
+from schema.errors import client_error
 
-from .events import EVENT_TYPE
-from .ordering import InOrder
+from .lot_feed import LotFeed
+
+# How often a watcher compares its feed with the database (one query per lot or session
+# per process and period, shared by every watcher of it in the process).
+HEAL_EVERY_SECONDS = 1.0
+
+
+def _lot_gid(root) -> relay.GlobalID:
+    return relay.GlobalID("Lot", str(root.lot_id))
 
 
 @strawberry.type(description="A bid was accepted.")
 class BidPlaced:
-    lot_id: relay.GlobalID
-    seq: int = strawberry.field(description="Per lot, gapless: a gap means re-read lot(id).")
+    seq: int = strawberry.field(description="Per lot, gapless, from 1.")
     amount: Decimal
-    bidder_number: str
-    is_proxy: bool
+    bidder_number: str = strawberry.field(description="竞买号 (never a name).")
+    is_proxy: bool = strawberry.field(description="Placed by a maximum (代理出价).")
     at: datetime
     ends_at: datetime = strawberry.field(description="The lot's end after this bid.")
+
+    @strawberry.field(description="The lot.")
+    def lot_id(self) -> relay.GlobalID:
+        return _lot_gid(self)
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, events.BidPlaced)
 
 
 @strawberry.type(description="A lot entered a new phase.")
 class LotPhaseChanged:
-    lot_id: relay.GlobalID
     seq: int = strawberry.field(description="The lot's last bid sequence number.")
     phase: LotPhaseEnum
     at: datetime
     ends_at: datetime
 
+    @strawberry.field(description="The lot.")
+    def lot_id(self) -> relay.GlobalID:
+        return _lot_gid(self)
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, events.LotPhaseChanged)
+
 
 @strawberry.type(description="A lot ended: sold (with the price) or unsold.")
 class LotEnded:
-    lot_id: relay.GlobalID
-    seq: int
+    seq: int = strawberry.field(description="The lot's last bid sequence number.")
     result: LotResultEnum
-    final_price: Decimal | None
-    winner_bidder_number: str | None
+    final_price: Decimal | None = strawberry.field(description="Null when unsold.")
+    winner_bidder_number: str | None = strawberry.field(description="Null when unsold.")
     at: datetime
 
+    @strawberry.field(description="The lot.")
+    def lot_id(self) -> relay.GlobalID:
+        return _lot_gid(self)
 
-@strawberry.type(description="The server's clock, between events.")
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, events.LotEnded)
+
+
+@strawberry.type(
+    description="The first message of a lot feed (one per lot for a session): the lot as "
+    "it stands. Bids after lastSeq follow; with afterSeq, the bids after it come first; "
+    "for a lot that has ended, LotEnded comes next."
+)
+class LotSnapshot:
+    phase: LotPhaseEnum = strawberry.field(description="The phase by the server's clock now.")
+    current_price: Decimal | None = strawberry.field(description="Null before the first bid.")
+    bid_count: int
+    last_seq: int = strawberry.field(description="The last bid's sequence number (0: none).")
+    ends_at: datetime = strawberry.field(description="Bidding end, with extensions.")
+    next_minimum_bid: Decimal | None = strawberry.field(
+        description="The lowest valid bid now; null once the lot has ended."
+    )
+    server_time: datetime = strawberry.field(description="Count down from this.")
+
+    @strawberry.field(description="The lot.")
+    def lot_id(self) -> relay.GlobalID:
+        return _lot_gid(self)
+
+    @classmethod
+    def is_type_of(cls, obj, info) -> bool:
+        return isinstance(obj, _Snapshot)
+
+
+class _Snapshot:
+    """A lot's live state as the snapshot message shows it."""
+
+    def __init__(self, state: LotLiveState) -> None:
+        self.lot_id = state.lot_id
+        self.phase = LotPhaseEnum(state.phase)
+        self.current_price = state.current_price
+        self.bid_count = state.bid_count
+        self.last_seq = state.last_seq
+        self.ends_at = state.ends_at
+        self.next_minimum_bid = state.next_minimum_bid
+        self.server_time = now()
+
+
+@strawberry.type(description="The server's clock, between events of a lot.")
 class Tick:
+    server_time: datetime
+    last_seq: int = strawberry.field(
+        description="The lot's last bid sequence number: every bid up to it has been sent."
+    )
+
+
+@strawberry.type(description="The server's clock, between events of a session's lots.")
+class SessionTick:
     server_time: datetime
 
 
 LotEvent = Annotated[
-    BidPlaced | LotPhaseChanged | LotEnded | Tick,
-    strawberry.union("LotEvent", description="Live lot events."),
+    LotSnapshot | BidPlaced | LotPhaseChanged | LotEnded | Tick,
+    strawberry.union("LotEvent", description="Live events of one lot."),
+]
+SessionEvent = Annotated[
+    LotSnapshot | BidPlaced | LotPhaseChanged | LotEnded | SessionTick,
+    strawberry.union("SessionEvent", description="Live events of a session's lots."),
 ]
 
 
-def _gid(lot_id: int) -> relay.GlobalID:
-    return relay.GlobalID("Lot", str(lot_id))
+@strawberry.input(description="Where a lot's feed was left: resume after this bid.")
+class LotSeqInput:
+    lot_id: relay.GlobalID
+    seq: int
 
 
-def event_to_type(event: dict):
-    """Build the GraphQL object straight from the published event (no database query)."""
-    kind = event["type"]
-    if kind == "lot.bid":
-        return BidPlaced(
-            lot_id=_gid(event["lot_id"]),
-            seq=event["seq"],
-            amount=Decimal(event["amount"]),
-            bidder_number=event["bidder_number"],
-            is_proxy=event["is_proxy"],
-            at=datetime.fromisoformat(event["at"]),
-            ends_at=datetime.fromisoformat(event["ends_at"]),
+class _StatesCache:
+    """Per process: each watched lot's (or session's) live state, read at most once per
+    HEAL_EVERY_SECONDS however many sockets watch it."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[float, asyncio.Future]] = {}
+
+    async def get(self, key: tuple) -> dict[int, LotLiveState]:
+        loop = asyncio.get_running_loop()
+        entry = self._entries.get(key)
+        if entry is not None:
+            read_at, future = entry
+            if future.get_loop() is loop and (
+                not future.done() or loop.time() - read_at < HEAL_EVERY_SECONDS
+            ):
+                return await asyncio.shield(future)
+        future = loop.create_task(_read_states(key))
+        self._entries[key] = (loop.time(), future)
+        try:
+            return await asyncio.shield(future)
+        except Exception:
+            self._entries.pop(key, None)
+            raise
+
+
+_states = _StatesCache()
+
+
+async def _read_states(key: tuple) -> dict[int, LotLiveState]:
+    kind, pk = key
+    filters = {"lot_id": pk} if kind == "lot" else {"session_id": pk}
+    return await database_sync_to_async(lot_live_states)(at=now(), **filters)
+
+
+_bids_between = database_sync_to_async(bids_placed_between)
+
+
+async def _fill(feed: LotFeed, state: LotLiveState) -> list:
+    """Everything the database has that the feed has not handed on, in order."""
+    out: list = []
+    while True:
+        missing = await _bids_between(
+            lot_id=state.lot_id,
+            session_id=state.session_id,
+            after_seq=feed.last_seq(state.lot_id),
+            upto_seq=state.last_seq,
         )
-    if kind == "lot.phase":
-        return LotPhaseChanged(
-            lot_id=_gid(event["lot_id"]),
-            seq=event["seq"],
-            phase=LotPhaseEnum(event["phase"]),
-            at=datetime.fromisoformat(event["at"]),
-            ends_at=datetime.fromisoformat(event["ends_at"]),
-        )
-    if kind == "lot.ended":
-        return LotEnded(
-            lot_id=_gid(event["lot_id"]),
-            seq=event["seq"],
-            result=LotResultEnum(event["result"]),
-            final_price=Decimal(event["final_price"]) if event["final_price"] else None,
-            winner_bidder_number=event["winner_bidder_number"],
-            at=datetime.fromisoformat(event["at"]),
-        )
-    return None
+        out += feed.heal(state, missing)
+        if not missing or feed.last_seq(state.lot_id) >= state.last_seq:
+            return out
 
 
-async def _watch(info: Info, group: str, accept, tick_seconds: int, snapshot):
-    """Events of ``group`` that ``accept`` keeps, in order, with a Tick whenever none came
-    for ``tick_seconds``. ``snapshot`` reads each lot's last seq, after the group is joined
-    (so no bid falls between the two)."""
+async def _watch(
+    info: Info,
+    *,
+    group: str,
+    key: tuple,
+    after: dict[int, int] | None,
+    tick_seconds: int,
+    single_lot: bool,
+):
     interval = min(max(tick_seconds, 1), 60)
     consumer = info.context.request
     loop = asyncio.get_running_loop()
-    async with consumer.listen_to_channel(EVENT_TYPE, groups=[group]) as messages:
-        order = InOrder(await snapshot())
+    # Join the group first, then read the state: nothing committed in between is missed
+    # (what arrives twice is handed on once).
+    async with consumer.listen_to_channel(MESSAGE_TYPE, groups=[group]) as messages:
+        states = await _read_states(key)
+        if single_lot and not states:
+            raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
+        feed = LotFeed(states, after)
+        for state in states.values():
+            yield _Snapshot(state)
+        for state in states.values():
+            for item in await _fill(feed, state):
+                yield item
+        if single_lot and feed.all_ended():
+            return
         iterator = messages.__aiter__()
         pending = asyncio.ensure_future(iterator.__anext__())
-        last_sent = loop.time()
+        last_sent = last_healed = loop.time()
         try:
-            yield Tick(server_time=now())
             while True:
-                wake = last_sent + interval
-                held_until = order.next_deadline()
-                if held_until is not None:
-                    wake = min(wake, held_until)
+                wake = min(last_sent + interval, last_healed + HEAL_EVERY_SECONDS)
                 done, _ = await asyncio.wait({pending}, timeout=max(0.0, wake - loop.time()))
-                ready: list[dict] = []
+                ready: list = []
                 if done:
-                    event = pending.result()["event"]
+                    message = pending.result()
                     pending = asyncio.ensure_future(iterator.__anext__())
-                    if accept(event):
-                        ready = order.push(event, now=loop.time())
-                if order.held:
-                    ready += order.release(now=loop.time())
+                    event = LiveEvent.from_message(message)
+                    # A lot added to the session later joins at the next comparison
+                    # below (it has no bids yet: lots are added before bidding opens).
+                    if isinstance(event, events.LotEvent) and feed.watches(event.lot_id):
+                        ready += feed.push(event, now=loop.time())
+                due = feed.gaps_due(now=loop.time())
+                if due or loop.time() - last_healed >= HEAL_EVERY_SECONDS:
+                    last_healed = loop.time()
+                    current = await _states.get(key)
+                    for lot_id, state in current.items():
+                        if not feed.watches(lot_id):
+                            feed.add_lot(state)
+                        elif lot_id in due or feed.behind(state):
+                            ready += await _fill(feed, state)
                 for item in ready:
-                    converted = event_to_type(item)
-                    if converted is not None:
-                        last_sent = loop.time()
-                        yield converted
+                    last_sent = loop.time()
+                    yield item
+                if single_lot and feed.all_ended():
+                    return
                 if loop.time() - last_sent >= interval:
                     last_sent = loop.time()
-                    yield Tick(server_time=now())
+                    if single_lot:
+                        yield Tick(server_time=now(), last_seq=feed.last_seq(next(iter(feed.lots))))
+                    else:
+                        yield SessionTick(server_time=now())
         finally:
             pending.cancel()
-
-
-def _last_seqs(**filters):
-    @database_sync_to_async
-    def read() -> dict[int, int]:
-        return dict(Lot.objects.filter(**filters).values_list("pk", "last_seq"))
-
-    return read
 
 
 @strawberry.type
 class LotSubscription:
     @strawberry.subscription(
-        description="One lot live: bids, phase changes, the result, and a Tick with the "
-        "server time every tickSeconds without events. On a seq gap, re-read lot(id)."
+        description="One lot live. First a LotSnapshot; with afterSeq (the last seq you "
+        "have), every bid after it, from the database; then each bid, phase change and the "
+        "result as they happen, each bid exactly once and in seq order (what the live path "
+        "misses is filled from the database), and a Tick with the server time and lastSeq "
+        "every tickSeconds (1-60) without events. Completes after LotEnded. An unknown lot "
+        "is an error (NOT_FOUND)."
     )
     async def lot_events(
-        self, info: Info, lot_id: relay.GlobalID, tick_seconds: int = 5
+        self,
+        info: Info,
+        lot_id: relay.GlobalID,
+        after_seq: int | None = None,
+        tick_seconds: int = 5,
     ) -> AsyncGenerator[LotEvent, None]:
-        pk = decode_id(lot_id, Lot, field="lotId")
+        try:
+            pk = decode_id(lot_id, Lot, field="lotId")
+        except DomainError as exc:
+            raise client_error(exc) from None
         watch = _watch(
-            info, lot_group(pk), lambda e: e.get("lot_id") == pk, tick_seconds, _last_seqs(pk=pk)
+            info,
+            group=lot_group(pk),
+            key=("lot", pk),
+            after={pk: after_seq} if after_seq is not None else None,
+            tick_seconds=tick_seconds,
+            single_lot=True,
         )
         async for item in watch:
             yield item
 
     @strawberry.subscription(
-        description="Every lot of a session live (the trading hall of one auction day)."
+        description="Every lot of a session live (the trading hall of one auction day): a "
+        "LotSnapshot per lot, then as lotEvents for each; after resumes lots where you left "
+        "them. An unknown session is an error (NOT_FOUND)."
     )
     async def session_events(
-        self, info: Info, session_id: relay.GlobalID, tick_seconds: int = 5
-    ) -> AsyncGenerator[LotEvent, None]:
-        pk = decode_id(session_id, AuctionSession, field="sessionId")
+        self,
+        info: Info,
+        session_id: relay.GlobalID,
+        after: list[LotSeqInput] | None = None,
+        tick_seconds: int = 5,
+    ) -> AsyncGenerator[SessionEvent, None]:
+        try:
+            pk = decode_id(session_id, AuctionSession, field="sessionId")
+            resume = {decode_id(i.lot_id, Lot, field="after"): i.seq for i in after or []}
+            exists = await database_sync_to_async(AuctionSession.objects.filter(pk=pk).exists)()
+            if not exists:
+                raise DomainError(CommonErrorCode.NOT_FOUND, field="sessionId")
+        except DomainError as exc:
+            raise client_error(exc) from None
         watch = _watch(
             info,
-            session_group(pk),
-            lambda e: e.get("session_id") == pk,
-            tick_seconds,
-            _last_seqs(session_id=pk),
+            group=session_group(pk),
+            key=("session", pk),
+            after=resume,
+            tick_seconds=tick_seconds,
+            single_lot=False,
         )
         async for item in watch:
             yield item

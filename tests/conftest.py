@@ -1,5 +1,7 @@
 import contextlib
+import copy
 import json
+import os
 import re
 
 import pytest
@@ -24,6 +26,15 @@ def _test_settings(settings, tmp_path):
     # Judge auction times by Python's clock here, so time-machine can move it; the one
     # test of the database clock turns this back on.
     settings.CLOCK_FROM_DATABASE = False
+    # Live events stay within this run: its own relay file (embedded default), its own
+    # channel prefix on a shared Redis (pub/sub channels are server-wide).
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    config = layers["default"].setdefault("CONFIG", {})
+    if "relay_path" in config:
+        config["relay_path"] = str(tmp_path / "live-relay.sqlite3")
+    else:
+        config["prefix"] = f"test{os.getpid()}"
+    settings.CHANNEL_LAYERS = layers
     InMemoryBackend.outbox.clear()
     from django.core.cache import cache
 

@@ -43,6 +43,10 @@ class AccountErrorCode(ErrorCode):
     PASSWORD_INVALID = "PASSWORD_INVALID", _("The password is not acceptable: {detail}")
     CURRENT_PASSWORD_WRONG = "CURRENT_PASSWORD_WRONG", _("The current password is wrong.")
     TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND", _("No such token of yours.")
+    SESSION_NEEDS_HTTP = (
+        "SESSION_NEEDS_HTTP",
+        _("A browser session is set by an HTTP request; over the WebSocket use mode TOKEN."),
+    )
 
 
 class VerificationErrorCode(ErrorCode):

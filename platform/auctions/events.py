@@ -1,10 +1,14 @@
 """Live events of lots, published after commit to ``lot.<id>`` and ``session.<id>``.
 
-Each event carries everything a watcher needs (no query per event), and the lot's sequence
-number, so a client that sees a gap re-reads ``lot(id)``.
+Each event carries everything a watcher needs (no query per event) and the lot's bid
+sequence number: a bid its own ``seq`` (per lot, gapless), the others the last one.
 """
 
-from notifications.events import publish_all
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from live.events import LiveEvent, publish
 
 from .models import Bid, Lot
 
@@ -17,49 +21,76 @@ def session_group(session_id: int) -> str:
     return f"session.{session_id}"
 
 
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
+@dataclass(frozen=True, kw_only=True)
+class LotEvent(LiveEvent):
+    lot_id: int
+    session_id: int
+    seq: int
 
 
-def bid_event(lot: Lot, bid: Bid) -> dict:
-    return {
-        "type": "lot.bid",
-        "lot_id": lot.pk,
-        "session_id": lot.session_id,
-        "seq": bid.seq,
-        "amount": _money(bid.amount),
-        "bidder_number": bid.bidder_number,
-        "is_proxy": bid.is_proxy,
-        "at": bid.placed_at.isoformat(),
-        "ends_at": bid.ends_at_after.isoformat(),
-    }
+@dataclass(frozen=True, kw_only=True)
+class BidPlaced(LotEvent):
+    TYPE = "lot.bid"
+    amount: Decimal
+    bidder_number: str
+    is_proxy: bool
+    at: datetime
+    ends_at: datetime
 
 
-def phase_event(lot: Lot, phase: str, at) -> dict:
-    return {
-        "type": "lot.phase",
-        "lot_id": lot.pk,
-        "session_id": lot.session_id,
-        "seq": lot.last_seq,
-        "phase": phase,
-        "at": at.isoformat(),
-        "ends_at": lot.ends_at.isoformat(),
-    }
+@dataclass(frozen=True, kw_only=True)
+class LotPhaseChanged(LotEvent):
+    TYPE = "lot.phase"
+    phase: str
+    at: datetime
+    ends_at: datetime
 
 
-def ended_event(lot: Lot, at) -> dict:
-    return {
-        "type": "lot.ended",
-        "lot_id": lot.pk,
-        "session_id": lot.session_id,
-        "seq": lot.last_seq,
-        "result": lot.result,
-        "final_price": _money(lot.final_price),
-        "winner_bidder_number": lot.winner.bidder_number if lot.winner_id else None,
-        "at": at.isoformat(),
-    }
+@dataclass(frozen=True, kw_only=True)
+class LotEnded(LotEvent):
+    TYPE = "lot.ended"
+    result: str
+    final_price: Decimal | None
+    winner_bidder_number: str | None
+    at: datetime
 
 
-def publish_lot_events(lot: Lot, events: list[dict]) -> None:
+def bid_placed(lot: Lot, bid: Bid) -> BidPlaced:
+    return BidPlaced(
+        lot_id=lot.pk,
+        session_id=lot.session_id,
+        seq=bid.seq,
+        amount=bid.amount,
+        bidder_number=bid.bidder_number,
+        is_proxy=bid.is_proxy,
+        at=bid.placed_at,
+        ends_at=bid.ends_at_after,
+    )
+
+
+def lot_phase_changed(lot: Lot, phase: str, at: datetime) -> LotPhaseChanged:
+    return LotPhaseChanged(
+        lot_id=lot.pk,
+        session_id=lot.session_id,
+        seq=lot.last_seq,
+        phase=phase,
+        at=at,
+        ends_at=lot.ends_at,
+    )
+
+
+def lot_ended(lot: Lot, at: datetime) -> LotEnded:
+    return LotEnded(
+        lot_id=lot.pk,
+        session_id=lot.session_id,
+        seq=lot.last_seq,
+        result=lot.result,
+        final_price=lot.final_price,
+        winner_bidder_number=lot.winner.bidder_number if lot.winner_id else None,
+        at=at,
+    )
+
+
+def publish_lot_events(lot: Lot, events: list[LotEvent]) -> None:
     lot_watchers, session_watchers = lot_group(lot.pk), session_group(lot.session_id)
-    publish_all([(group, event) for event in events for group in (lot_watchers, session_watchers)])
+    publish([(group, event) for event in events for group in (lot_watchers, session_watchers)])

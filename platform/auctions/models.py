@@ -143,6 +143,12 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return f"{self.session.name} · {self.listing.title}"
 
+    def next_minimum_bid(self) -> Decimal:
+        """The start price before any bid, then the current price plus one increment."""
+        return (
+            self.start_price if self.current_price is None else self.current_price + self.increment
+        )
+
     def phase_at(self, at) -> str:
         return lot_phase(
             result=self.result,

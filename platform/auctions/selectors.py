@@ -1,3 +1,7 @@
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 
 from listings.models import ListingStatus
@@ -61,3 +65,78 @@ def registrations_visible_to(user) -> QuerySet[Registration]:
 def registrations_of(user) -> QuerySet[Registration]:
     """My auctions: the user's registrations, newest first."""
     return Registration.objects.filter(user=user).order_by("-submitted_at", "-pk")
+
+
+@dataclass(frozen=True)
+class LotLiveState:
+    """What a live watcher must know of a lot to start, and to notice anything it missed."""
+
+    lot_id: int
+    session_id: int
+    phase: str  # by the clock now
+    published_phase: str  # as announced by the auction clock
+    last_seq: int
+    bid_count: int
+    current_price: Decimal | None
+    next_minimum_bid: Decimal | None  # null once the lot has ended
+    ends_at: datetime
+    result: str  # "" until the end
+    final_price: Decimal | None
+    winner_bidder_number: str | None
+    notice_starts_at: datetime
+    bidding_starts_at: datetime
+    finalized_at: datetime | None
+
+
+def lot_live_states(*, at, lot_id: int | None = None, session_id: int | None = None):
+    """The live state of one lot, or of every lot of a session, by lot id (one query)."""
+    lots = Lot.objects.select_related("session", "winner").order_by("pk")
+    lots = lots.filter(pk=lot_id) if lot_id is not None else lots.filter(session_id=session_id)
+    states = {}
+    for lot in lots:
+        phase = lot.phase_at(at)
+        states[lot.pk] = LotLiveState(
+            lot_id=lot.pk,
+            session_id=lot.session_id,
+            phase=phase,
+            published_phase=lot.published_phase,
+            last_seq=lot.last_seq,
+            bid_count=lot.bid_count,
+            current_price=lot.current_price,
+            next_minimum_bid=None if phase == LotPhase.ENDED else lot.next_minimum_bid(),
+            ends_at=lot.ends_at,
+            result=lot.result,
+            final_price=lot.final_price,
+            winner_bidder_number=lot.winner.bidder_number if lot.winner_id else None,
+            notice_starts_at=lot.session.notice_starts_at,
+            bidding_starts_at=lot.session.bidding_starts_at,
+            finalized_at=lot.finalized_at,
+        )
+    return states
+
+
+def bids_placed_between(
+    *, lot_id: int, session_id: int, after_seq: int, upto_seq: int, limit: int = 500
+) -> list:
+    """The lot's accepted bids with ``after_seq < seq <= upto_seq``, oldest first, as the
+    live events they were published as (for a watcher that missed some)."""
+    from .events import BidPlaced
+
+    rows = (
+        Bid.objects.filter(lot_id=lot_id, seq__gt=after_seq, seq__lte=upto_seq)
+        .order_by("seq")
+        .values_list("seq", "amount", "bidder_number", "is_proxy", "placed_at", "ends_at_after")
+    )[:limit]
+    return [
+        BidPlaced(
+            lot_id=lot_id,
+            session_id=session_id,
+            seq=seq,
+            amount=amount,
+            bidder_number=number,
+            is_proxy=is_proxy,
+            at=at,
+            ends_at=ends_at,
+        )
+        for seq, amount, number, is_proxy, at, ends_at in rows
+    ]

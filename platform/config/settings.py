@@ -123,20 +123,48 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Live events (see docs/live-events.md). Production: Redis pub/sub, one PUBLISH per group
+# and one subscription per group and process, so no group membership expires and a dead
+# process leaves no stale members; the connection is configured for long idle reads (redis
+# is pinned: redis-py 8 changed the default socket timeout under channels-redis' blocking
+# reads) and health-checked. Embedded default: the in-memory layer plus a SQLite relay
+# file, so events published by the worker process reach the web process's sockets.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 2,
+                        "socket_timeout": 10,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                        "retry_on_timeout": True,
+                    }
+                ],
+                "prefix": env("CHANNEL_LAYER_PREFIX", "asgi"),
+            },
         }
     }
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "live.layers.EmbeddedChannelLayer",
+            "CONFIG": {
+                "relay_path": env("LIVE_RELAY_PATH", str(BASE_DIR / "var" / "live-relay.sqlite3"))
+            },
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How often a WebSocket re-checks its credential (token revoked or expired, session ended)
+# besides the immediate close on logout, tokenRevoke and passwordSet.
+WEBSOCKET_AUTH_RECHECK_SECONDS = env_int("WEBSOCKET_AUTH_RECHECK_SECONDS", 300)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

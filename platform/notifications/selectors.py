@@ -11,3 +11,9 @@ def notifications_of(user, unread_only: bool = False) -> QuerySet[Notification]:
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     return notifications.order_by("-created_at", "-id")
+
+
+def notifications_after(user, *, after_id: int, limit: int = 200) -> list[Notification]:
+    """``user``'s notifications with ids above ``after_id``, oldest first (a live client
+    resuming its feed)."""
+    return list(Notification.objects.filter(user=user, pk__gt=after_id).order_by("pk")[:limit])

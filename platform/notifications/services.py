@@ -1,11 +1,12 @@
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 
 from kernel.clock import now
+from live.events import LiveEvent, publish_to_user
 
-from .events import publish_to_user
 from .models import Notification, SmsMessage, SmsStatus
 from .sms import SmsDeliveryError, get_backend
 
@@ -61,21 +62,31 @@ def sms_deliver(*, message_id: int) -> SmsMessage | None:
     return message
 
 
-NOTIFICATION_EVENT = "notification.created"
+@dataclass(frozen=True, kw_only=True)
+class NotificationCreated(LiveEvent):
+    """Everything a live client shows of a new notification, so its subscriber reads
+    nothing."""
 
+    TYPE = "notification.created"
+    id: int
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    subject_type: str
+    subject_id: str
 
-def notification_event(notification: Notification) -> dict:
-    """Everything a live client shows of a new notification, so its subscriber reads nothing."""
-    return {
-        "type": NOTIFICATION_EVENT,
-        "id": notification.pk,
-        "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "created_at": notification.created_at.isoformat(),
-        "subject_type": notification.subject_type,
-        "subject_id": notification.subject_id,
-    }
+    @classmethod
+    def of(cls, notification: Notification) -> "NotificationCreated":
+        return cls(
+            id=notification.pk,
+            kind=notification.kind,
+            title=notification.title,
+            body=notification.body,
+            created_at=notification.created_at,
+            subject_type=notification.subject_type,
+            subject_id=notification.subject_id,
+        )
 
 
 @transaction.atomic(savepoint=False)
@@ -96,7 +107,7 @@ def notify(*, user, kind: str, title: str, text: str, subject=None) -> Notificat
         created_at=now(),
     )
     sms_send(phone=user.phone, text=text)
-    publish_to_user(user_id=user.pk, event=notification_event(notification))
+    publish_to_user(user_id=user.pk, event=NotificationCreated.of(notification))
     return notification
 
 

@@ -8,6 +8,7 @@ through ``review_decide``.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -16,13 +17,26 @@ from django.db import transaction
 
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
-from notifications.events import publish_to_user
+from live.events import LiveEvent, publish_to_user
 from notifications.services import notify
 
 from .errors import ReviewErrorCode
 from .models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
 
 REASON_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecided(LiveEvent):
+    """A decision on one of a user's applications, to that user's sockets."""
+
+    TYPE = "review.decided"
+    kind: str  # ReviewKind.key
+    subject_type: str  # the model's name, e.g. "Verification"
+    subject_id: int
+    status: str
+    reason: str | None
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -148,13 +162,13 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     notify(user=applicant, kind="review.decided", title=title, text=text, subject=subject)
     publish_to_user(
         user_id=applicant.pk,
-        event={
-            "type": "review.decided",
-            "kind": kind.key,
-            "subject_id": subject.pk,
-            "status": ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
-            "reason": reason,
-            "at": at.isoformat(),
-        },
+        event=ReviewDecided(
+            kind=kind.key,
+            subject_type=subject._meta.object_name,
+            subject_id=subject.pk,
+            status=ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
+            reason=reason or None,
+            at=at,
+        ),
     )
     return subject

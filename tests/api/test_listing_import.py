@@ -430,8 +430,18 @@ async def test_another_user_cannot_follow_the_import():
             "data": None,
             "errors": [
                 {
-                    "message": "没有这个批量导入，或它不是您的。No such import of yours.",
-                    "extensions": {"code": "FORBIDDEN"},
+                    "message": "该项不存在，或您无权查看。",
+                    "extensions": {
+                        "code": "NOT_FOUND",
+                        "field": "id",
+                        "errors": [
+                            {
+                                "code": "NOT_FOUND",
+                                "field": "id",
+                                "message": "该项不存在，或您无权查看。",
+                            }
+                        ],
+                    },
                 }
             ],
         },

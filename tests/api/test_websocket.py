@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from strawberry import relay
 
 from accounts.models import Verification
 from accounts.services.tokens import api_token_issue
@@ -113,6 +114,7 @@ async def test_the_applicant_sees_the_decision_live_after_commit():
     assert decided["kind"] == "VERIFICATION"
     assert decided["status"] == "REJECTED"
     assert decided["reason"] == "证书不清晰"
+    assert decided["subjectId"] == str(relay.GlobalID("Verification", str(verification.pk)))
     await socket.disconnect()
 
 

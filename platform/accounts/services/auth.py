@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.errors import AccountErrorCode
+from accounts.events import credentials_revoked_publish
 from accounts.models import SmsCode, SmsCodePurpose, User
+from accounts.services.tokens import api_tokens_revoke_others
 from accounts.validators import normalize_phone
 from kernel.clock import SHANGHAI, now
 from kernel.errors import DomainError
@@ -189,11 +191,26 @@ def user_login_with_password(*, phone: str, password: str) -> User:
     return user
 
 
-def user_password_set(*, user: User, password: str, current_password: str | None = None) -> User:
-    """Set or change the password; changing one needs the current password."""
+@transaction.atomic
+def user_password_set(
+    *,
+    user: User,
+    password: str,
+    current_password: str | None = None,
+    keep_credential: str | None = None,
+) -> User:
+    """Set or change the password; changing one needs the current password.
+
+    Every other credential of the user ends with the old password: other tokens are
+    revoked, other sessions fail Django's session hash check, and every socket but the
+    caller's (``keep_credential``) closes.
+    """
     if user.has_usable_password() and not user.check_password(current_password or ""):
         raise DomainError(AccountErrorCode.CURRENT_PASSWORD_WRONG, field="currentPassword")
     _validate_password(password, user=user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    kind, _, ident = (keep_credential or "").partition(".")
+    api_tokens_revoke_others(user=user, keep_token_id=int(ident) if kind == "token" else None)
+    credentials_revoked_publish(user_id=user.pk, all_but=keep_credential or "")
     return user

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from accounts.errors import AccountErrorCode
+from accounts.events import credentials_revoked_publish, session_credential, token_credential
 from accounts.models import ApiToken, User
 from kernel.clock import now
 from kernel.errors import DomainError
@@ -58,4 +59,50 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = now()
         token.save(update_fields=["revoked_at"])
+        credentials_revoked_publish(user_id=user.pk, credentials=[token_credential(token.pk)])
     return token
+
+
+def api_tokens_revoke_others(*, user: User, keep_token_id: int | None) -> int:
+    """Revoke every live token of ``user`` but ``keep_token_id``; returns how many."""
+    return (
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        .exclude(pk=keep_token_id)
+        .update(revoked_at=now())
+    )
+
+
+def session_end_publish(*, user: User, session_key: str | None) -> None:
+    """A browser session ended (logout): its sockets close."""
+    if session_key:
+        credentials_revoked_publish(user_id=user.pk, credentials=[session_credential(session_key)])
+
+
+def credential_valid(*, user_id: int, credential: str) -> bool:
+    """Whether a socket's credential still signs its user in (token live and unexpired,
+    session present and matching the current password, user active)."""
+    kind, _, ident = credential.partition(".")
+    if kind == "token":
+        return ApiToken.objects.filter(
+            pk=int(ident),
+            user_id=user_id,
+            user__is_active=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now(),
+        ).exists()
+    return False  # sessions are checked by session_valid (they need the key itself)
+
+
+def session_valid(*, user_id: int, session_key: str) -> bool:
+    from importlib import import_module
+
+    from django.utils.crypto import constant_time_compare
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if not store.exists(session_key):
+        return False
+    data = store.load()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or str(data.get("_auth_user_id")) != str(user_id):
+        return False
+    return constant_time_compare(data.get("_auth_user_hash", ""), user.get_session_auth_hash())

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from auctions.errors import AuctionErrorCode
-from auctions.events import bid_event, publish_lot_events
+from auctions.events import bid_placed, publish_lot_events
 from auctions.models import Bid, Lot, ProxyBid, Registration
 from kernel.clock import db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
@@ -62,17 +62,13 @@ def _check_bidding(lot: Lot, at) -> None:
         raise DomainError(AuctionErrorCode.LOT_ENDED, field="lotId")
 
 
-def next_minimum(lot: Lot) -> Decimal:
-    return lot.start_price if lot.current_price is None else lot.current_price + lot.increment
-
-
 def on_grid(lot: Lot, amount: Decimal) -> bool:
     """The start price plus a whole number of increments (every valid bid is on it)."""
     return (amount - lot.start_price) % lot.increment == 0
 
 
 def _check_amount(lot: Lot, amount: Decimal, *, field: str = "amount") -> None:
-    minimum = next_minimum(lot)
+    minimum = lot.next_minimum_bid()
     if amount < minimum:
         raise DomainError(AuctionErrorCode.BID_TOO_LOW, field=field, params={"minimum": minimum})
     # First bid: start + k*increment (k >= 0); later: current + k*increment (k >= 1). The
@@ -140,7 +136,7 @@ def _resolve_proxies(lot: Lot, at) -> list[Bid]:
         return (-(maximum if maximum is not None else proxy.max_amount), proxy.set_at, proxy.pk)
 
     for _ in range(MAX_PROXY_ROUNDS):
-        minimum = next_minimum(lot)
+        minimum = lot.next_minimum_bid()
         challengers = [
             p
             for p in proxies
@@ -233,7 +229,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
             bid = _write_bid(lot, registration, amount, at, proxy=False, key=idempotency_key)
             placed = [bid, *_resolve_proxies(lot, at)]
             lot.save()
-            publish_lot_events(lot, [bid_event(lot, b) for b in placed])
+            publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
             return BidOutcome(bid=bid, lot=lot)
     except IntegrityError:  # the same key committed by a concurrent retry
         earlier = _replay(registration, idempotency_key, amount)
@@ -251,7 +247,7 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
         registration = _approved_registration(user, lot)
         _check_bidding(lot, at)
         # A maximum must be able to bid: above the price (or at it, for the leader's own).
-        minimum = lot.current_price if lot.leader_id == registration.pk else next_minimum(lot)
+        minimum = lot.current_price if lot.leader_id == registration.pk else lot.next_minimum_bid()
         if lot.leader_id == registration.pk:
             minimum += lot.increment
         if max_amount < minimum:
@@ -270,5 +266,5 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
         )
         placed = _resolve_proxies(lot, at)
         lot.save()
-        publish_lot_events(lot, [bid_event(lot, b) for b in placed])
+        publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
         return proxy, lot

@@ -8,7 +8,7 @@ never depend on it: the bid path judges the end by the database clock itself.
 from django.db import transaction
 from django.db.models import Q
 
-from auctions.events import ended_event, phase_event, publish_lot_events
+from auctions.events import lot_ended, lot_phase_changed, publish_lot_events
 from auctions.models import Lot, LotPhase, LotResult
 from deals.services import deal_open
 from kernel.clock import db_now
@@ -37,7 +37,7 @@ def lots_publish_phases(*, limit: int = 500) -> int:
                 published_phase=phase
             )
             if won:
-                publish_lot_events(lot, [phase_event(lot, phase, at)])
+                publish_lot_events(lot, [lot_phase_changed(lot, phase, at)])
                 published += 1
     return published
 
@@ -88,7 +88,7 @@ def _finalize(lot: Lot, at) -> None:
             text=f"【省技术产权交易市场】您的「{title}」本场竞价未成交（流拍），可参加后续场次。",
             subject=lot,
         )
-    publish_lot_events(lot, [phase_event(lot, LotPhase.ENDED, at), ended_event(lot, at)])
+    publish_lot_events(lot, [lot_phase_changed(lot, LotPhase.ENDED, at), lot_ended(lot, at)])
 
 
 def lots_finalize_due(*, limit: int = 100) -> int:

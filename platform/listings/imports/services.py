@@ -40,7 +40,7 @@ from files.services import (
 )
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCode
-from notifications.events import publish
+from live.events import LiveEvent, publish
 from reviews.models import ReviewAction, ReviewRecord, ReviewStatus
 from shops.errors import ShopErrorCode
 from shops.models import Shop
@@ -77,7 +77,6 @@ FIELD = "file"
 BATCH_SIZE = 500  # rows checked, saved and reported together
 # A PROCESSING import not bumped for this long lost its worker; another one restarts it.
 STALE_AFTER = timedelta(minutes=10)
-PROGRESS_EVENT = "listing_import.progress"
 TERMINAL_STATUSES = (
     ListingImportStatus.DONE,
     ListingImportStatus.FAILED,
@@ -397,24 +396,40 @@ def _batches(items: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def progress_event(listing_import: ListingImport) -> dict:
-    return {
-        "type": PROGRESS_EVENT,
-        "id": listing_import.pk,
-        "status": listing_import.status,
-        "total_rows": listing_import.total_rows,
-        "processed_rows": listing_import.processed_rows,
-        "valid_rows": listing_import.valid_rows,
-        "invalid_rows": listing_import.invalid_rows,
-        "duplicate_rows": listing_import.duplicate_rows,
-        "committed_rows": listing_import.committed_rows,
-        "error_code": listing_import.error_code,
-        "error_params": listing_import.error_params,
-    }
+@dataclass(frozen=True, kw_only=True)
+class ImportProgress(LiveEvent):
+    """An import's counts after a batch of rows (and its end), to its owner's sockets."""
+
+    TYPE = "listing_import.progress"
+    id: int
+    status: str
+    total_rows: int
+    processed_rows: int
+    valid_rows: int
+    invalid_rows: int
+    duplicate_rows: int
+    committed_rows: int
+    error_code: str
+    error_params: dict
+
+    @classmethod
+    def of(cls, listing_import: ListingImport) -> "ImportProgress":
+        return cls(
+            id=listing_import.pk,
+            status=listing_import.status,
+            total_rows=listing_import.total_rows,
+            processed_rows=listing_import.processed_rows,
+            valid_rows=listing_import.valid_rows,
+            invalid_rows=listing_import.invalid_rows,
+            duplicate_rows=listing_import.duplicate_rows,
+            committed_rows=listing_import.committed_rows,
+            error_code=listing_import.error_code,
+            error_params=listing_import.error_params or {},
+        )
 
 
 def _publish_progress(listing_import: ListingImport) -> None:
-    publish(import_group(listing_import.pk), progress_event(listing_import))
+    publish([(import_group(listing_import.pk), ImportProgress.of(listing_import))])
 
 
 _COUNTS = ("processed_rows", "valid_rows", "invalid_rows", "duplicate_rows")

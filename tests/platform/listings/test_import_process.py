@@ -645,21 +645,21 @@ def test_progress_is_published_after_each_batch_and_at_the_end(
 ):
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
     sent = []
-    monkeypatch.setattr(services, "publish", lambda group, event: sent.append((group, event)))
+    monkeypatch.setattr(services, "publish", lambda messages: sent.extend(messages))
     listing_import = upload(shop, workbook_bytes("PATENT", [patent_row(n) for n in range(5)]))
 
     listing_import_process(import_id=listing_import.pk)
 
     group = f"listing_import.{listing_import.pk}"
     assert [g for g, _ in sent] == [group] * 5
-    assert [(e["status"], e["processed_rows"]) for _, e in sent] == [
+    assert [(e.status, e.processed_rows) for _, e in sent] == [
         ("PROCESSING", 0),
         ("PROCESSING", 2),
         ("PROCESSING", 4),
         ("PROCESSING", 5),
         ("DONE", 5),
     ]
-    assert sent[-1][1] == {
+    assert sent[-1][1].to_message()["event"] == {
         "type": "listing_import.progress",
         "id": listing_import.pk,
         "status": "DONE",

@@ -11,7 +11,7 @@ from accounts.models import Verification
 from auctions.services.bidding import bid_place
 from auctions.services.clock import lots_finalize_due
 from kernel.clock import now
-from notifications import events
+from live import events
 from notifications.models import Notification, SmsMessage
 from notifications.selectors import notifications_of
 from notifications.services import notifications_mark_read, notify

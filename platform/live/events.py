@@ -1,0 +1,131 @@
+"""One definition per live event.
+
+Each event is a frozen dataclass (a subclass of :class:`LiveEvent` with its ``TYPE``): the
+publisher builds it, :func:`publish` sends it after the transaction commits, and the
+subscription gets the same class back from :meth:`LiveEvent.from_message`. On the wire
+(the channel layer: msgpack through Redis, JSON through the embedded relay) it is a plain
+dict of JSON values, so every layer carries it unchanged.
+
+Group names follow ``^[A-Za-z0-9._-]{1,99}$``.
+"""
+
+import dataclasses
+import logging
+import typing
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from types import UnionType
+from typing import Any, ClassVar, Self
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message type every live event travels under (consumers listen to it).
+MESSAGE_TYPE = "platform.event"
+
+_registry: dict[str, type["LiveEvent"]] = {}
+
+
+def user_group(user_id: int) -> str:
+    """A user's private events (notifications, review decisions)."""
+    return f"user.{user_id}"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LiveEvent:
+    """Base of every live event. Fields may be int, str, bool, Decimal, datetime, lists or
+    dicts of JSON values, or ``X | None`` of these."""
+
+    TYPE: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.TYPE:
+            if cls.TYPE in _registry and _registry[cls.TYPE] is not cls:
+                raise ValueError(f"live event type {cls.TYPE} is defined twice")
+            _registry[cls.TYPE] = cls
+
+    def to_message(self) -> dict:
+        body = {"type": self.TYPE}
+        for field in dataclasses.fields(self):
+            body[field.name] = _encode(getattr(self, field.name))
+        return {"type": MESSAGE_TYPE, "event": body}
+
+    @classmethod
+    def from_message(cls, message: dict) -> "LiveEvent | None":
+        """The event in a channel-layer message; None for a type this process does not know
+        (a newer publisher during a rolling deploy) or a malformed one (logged)."""
+        body = message.get("event") or {}
+        event_class = _registry.get(body.get("type", ""))
+        if event_class is None:
+            return None
+        try:
+            return event_class._decode(body)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            logger.warning("malformed live event dropped: %r", body)
+            return None
+
+    @classmethod
+    def _decode(cls, body: dict) -> Self:
+        hints = _hints(cls)
+        return cls(**{name: _decode(body[name], hint) for name, hint in hints.items()})
+
+
+@cache
+def _hints(cls) -> dict[str, Any]:
+    resolved = typing.get_type_hints(cls)
+    return {field.name: resolved[field.name] for field in dataclasses.fields(cls)}
+
+
+def _encode(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return value
+
+
+def _decode(value, hint):
+    if value is None:
+        return None
+    if isinstance(hint, UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if hint is Decimal:
+        return Decimal(value)
+    return value
+
+
+def publish(messages: list[tuple[str, LiveEvent]]) -> None:
+    """Send each (group, event) once the current transaction commits (at once outside one),
+    in order, from one commit callback."""
+    if not messages:
+        return
+    wire = [(group, event.to_message()) for group, event in messages]
+
+    async def send_all(layer) -> None:
+        for group, message in wire:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # one unreachable group must not silence the others
+                logger.exception("live event to %s not sent", group)
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(send_all)(layer)
+
+    # robust: the change is committed whatever happens to the live events (a Redis outage
+    # must not turn a saved bid into an error, nor skip the callbacks after this one).
+    # Nothing is lost for good: lot watchers heal from the database and every feed can
+    # be resumed (afterSeq, afterId).
+    transaction.on_commit(send, robust=True)
+
+
+def publish_to_user(*, user_id: int, event: LiveEvent) -> None:
+    publish([(user_group(user_id), event)])
