@@ -1,0 +1,62 @@
+"""The embedded layer carries group messages between processes of one machine."""
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from live.layers import EmbeddedChannelLayer
+
+MESSAGE = {"type": "platform.event", "event": {"type": "lot.bid", "seq": 1}}
+
+
+async def _receive(layer, channel, timeout=3.0):
+    return await asyncio.wait_for(layer.receive(channel), timeout)
+
+
+async def test_a_message_sent_by_another_process_reaches_this_ones_members(tmp_path):
+    relay = str(tmp_path / "relay.sqlite3")
+    here = EmbeddedChannelLayer(relay_path=relay)
+    channel = await here.new_channel()
+    await here.group_add("lot.1", channel)
+    await asyncio.sleep(0.2)  # the relay reader has started at the relay's head
+
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from live.layers import EmbeddedChannelLayer
+        layer = EmbeddedChannelLayer(relay_path={relay!r})
+        asyncio.run(layer.group_send("lot.1", {MESSAGE!r}))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+
+    assert await _receive(here, channel) == MESSAGE
+
+
+async def test_a_local_message_is_delivered_once(tmp_path):
+    layer = EmbeddedChannelLayer(relay_path=str(tmp_path / "relay.sqlite3"))
+    channel = await layer.new_channel()
+    await layer.group_add("lot.1", channel)
+
+    await layer.group_send("lot.1", MESSAGE)
+
+    assert await _receive(layer, channel) == MESSAGE
+    with pytest.raises(TimeoutError):  # the relay's copy is not handed on again
+        await _receive(layer, channel, timeout=0.5)
+
+
+async def test_group_membership_does_not_expire_on_a_long_lived_socket(tmp_path, monkeypatch):
+    layer = EmbeddedChannelLayer(relay_path=str(tmp_path / "relay.sqlite3"))
+    channel = await layer.new_channel()
+    await layer.group_add("lot.1", channel)
+    joined = time.time()
+    # Two days later (the in-memory layer's own expiry is one day)
+    monkeypatch.setattr(time, "time", lambda: joined + 2 * 86400)
+
+    await layer.group_send("lot.1", MESSAGE)
+
+    assert await _receive(layer, channel) == MESSAGE
