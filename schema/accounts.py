@@ -21,6 +21,7 @@ from accounts.selectors import identities_visible_to, verifications_visible_to
 
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 from .files import FileType
 from .reviews import ReviewableInterface, ReviewStatusEnum
 
@@ -88,12 +89,14 @@ class VerificationType(relay.Node, ReviewableInterface):
     status: ReviewStatusEnum
     kind: VerificationKindEnum
     name: str = strawberry_django.field(description="The person's or institution's name.")
-    id_number: str = strawberry_django.field(description="Resident ID number (personal).")
-    credit_code: str = strawberry_django.field(
-        description="Unified social credit code (institution)."
+    id_number: str | None = blank_as_null(
+        "id_number", description="Resident ID number (personal; null for an institution)."
     )
-    certificate_type: CertificateTypeEnum | None = strawberry_django.field(
-        description="Certificate type (institution)."
+    credit_code: str | None = blank_as_null(
+        "credit_code", description="Unified social credit code (institution; null for a person)."
+    )
+    certificate_type: CertificateTypeEnum | None = blank_as_null(
+        "certificate_type", CertificateTypeEnum, description="Certificate type (institution)."
     )
     certificate: FileType | None = strawberry_django.field(description="Certificate (institution).")
     user: UserType = strawberry_django.field(description="The applicant.")
@@ -124,7 +127,7 @@ class IdentityType(relay.Node, ReviewableInterface):
 
 @strawberry_django.type(ApiToken, name="ApiToken", description="A bearer token of yours.")
 class ApiTokenType(relay.Node):
-    name: str
+    name: str | None = blank_as_null("name", description="The device name given; null if none.")
     prefix: str = strawberry_django.field(description="The first characters, to recognise it.")
     created_at: datetime
     expires_at: datetime

@@ -23,6 +23,7 @@ from kernel.clock import now
 
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 from .files import FileType
 from .listings import ListingNode
 from .reviews import ReviewableInterface, ReviewStatusEnum
@@ -86,7 +87,9 @@ class BidChain:
 )
 class RegistrationType(relay.Node, ReviewableInterface):
     status: ReviewStatusEnum
-    bidder_number: str = strawberry_django.field(description="竞买号, given on approval.")
+    bidder_number: str | None = blank_as_null(
+        "bidder_number", description="竞买号, given on approval; null before."
+    )
     commitment_letter: FileType = strawberry_django.field(description="《网络竞价承诺函》.")
     deposit_required: bool
     deposit_amount: Decimal | None
@@ -124,7 +127,9 @@ class LotType(relay.Node):
     bid_count: int
     last_seq: int = strawberry_django.field(description="The last bid's sequence number.")
     ends_at: datetime = strawberry_django.field(description="Bidding end, with extensions.")
-    result: LotResultEnum | None
+    result: LotResultEnum | None = blank_as_null(
+        "result", LotResultEnum, description="SOLD or UNSOLD once ended; null before."
+    )
     final_price: Decimal | None
 
     # Fields read through relations use annotations, so a page of lots stays one query.

@@ -15,6 +15,7 @@ from files.selectors import file_signed_path
 from .auctions import LotType
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 from .files import FileType
 
 DealStatusEnum = strawberry.enum(
@@ -72,15 +73,20 @@ class DealType(relay.Node):
     delivered_at: datetime | None
     certificate: FileType | None = strawberry_django.field(description="《交易凭证》.")
     certified_at: datetime | None
-    chain_head: str = strawberry_django.field(
-        description="The lot's verified bid-log hash printed on the certificate."
+    chain_head: str | None = blank_as_null(
+        "chain_head",
+        description="The lot's verified bid-log hash printed on the certificate; null before.",
     )
     patent_transfer_registered_on: date | None
-    patent_transfer_number: str
+    patent_transfer_number: str | None = blank_as_null(
+        "patent_transfer_number", description="Null until recorded."
+    )
     tech_contract_registered_on: date | None
-    tech_contract_number: str
+    tech_contract_number: str | None = blank_as_null(
+        "tech_contract_number", description="Null until recorded."
+    )
     cancelled_at: datetime | None
-    cancel_reason: str
+    cancel_reason: str | None = blank_as_null("cancel_reason", description="Null unless cancelled.")
     lot: LotType
 
     @strawberry_django.field(

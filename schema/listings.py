@@ -22,6 +22,7 @@ from listings.services import season_eligible, season_eligible_for
 
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 from .patents import LegalStatusEnum, PatentTypeEnum
 from .reviews import ReviewableInterface, ReviewStatusEnum
 from .shops import AgreementType, ShopType
@@ -71,13 +72,19 @@ def _enum_or_none(enum, value):
 class ListingNode(relay.Node, ReviewableInterface):
     status: ListingStatusEnum
     type: ListingTypeEnum
-    title: str
-    field: TechFieldEnum | None = strawberry_django.field(
-        description="Technical field (category); null in an unfinished draft."
+    title: str | None = blank_as_null("title", description="Null in an unfinished draft.")
+    field: TechFieldEnum | None = blank_as_null(
+        "field",
+        TechFieldEnum,
+        description="Technical field (category); null in an unfinished draft.",
     )
-    description: str = strawberry_django.field(description="Abstract or description.")
+    description: str | None = blank_as_null(
+        "description", description="Abstract or description; null in an unfinished draft."
+    )
     rights_holders: list[str] = strawberry_django.field(description="权利人.")
-    transaction_type: TransactionTypeEnum | None
+    transaction_type: TransactionTypeEnum | None = blank_as_null(
+        "transaction_type", TransactionTypeEnum, description="Null in an unfinished draft."
+    )
     payment_method: PaymentMethodEnum
     start_price: Decimal | None = strawberry_django.field(description="起拍价, CNY.")
     season_opt_in: bool = strawberry_django.field(description="Joins the auction season.")

@@ -9,6 +9,7 @@ from reviews.selectors import review_status, review_visible_to
 
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 
 ReviewStatusEnum = strawberry.enum(
     ReviewStatus, name="ReviewStatus", description="Where an application stands in review."
@@ -22,7 +23,9 @@ ReviewActionEnum = strawberry.enum(ReviewAction, name="ReviewAction")
 class ReviewRecordType:
     action: ReviewActionEnum
     at: datetime
-    reason: str = strawberry_django.field(description="The reviewer's reason (rejections).")
+    reason: str | None = blank_as_null(
+        "reason", description="The reviewer's reason (rejections); null otherwise."
+    )
 
     @strawberry_django.field(
         only=["actor__name", "actor__is_staff", "actor__phone"],
@@ -46,10 +49,12 @@ class ReviewableInterface:
 
     @strawberry_django.field(
         only=["decision_reason"],
-        description="The latest decision's reason (applicant and staff; empty for others).",
+        description="The latest rejection's reason (applicant and staff only); null otherwise.",
     )
-    def decision_reason(self, info: Info) -> str:
-        return self.decision_reason if review_visible_to(info.context.user, self) else ""
+    def decision_reason(self, info: Info) -> str | None:
+        if not self.decision_reason or not review_visible_to(info.context.user, self):
+            return None
+        return self.decision_reason
 
     @strawberry_django.field(
         only=["status", "decided_at"],

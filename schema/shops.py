@@ -12,6 +12,7 @@ from shops.selectors import shops_visible_to
 from .accounts import IdentityKindEnum
 from .context import Info
 from .errors import Error
+from .fields import blank_as_null
 from .reviews import ReviewableInterface, ReviewStatusEnum
 
 AgreementKindEnum = strawberry.enum(AgreementKind, name="AgreementKind")
@@ -32,10 +33,10 @@ class AgreementType:
 class ShopType(relay.Node, ReviewableInterface):
     status: ReviewStatusEnum
     name: str
-    description: str
+    description: str | None = blank_as_null("description", description="Null if none given.")
     contact_name: str
     contact_phone: str
-    contact_email: str
+    contact_email: str | None = blank_as_null("contact_email", description="Null if none given.")
     notice_accepted: AgreementType = strawberry_django.field(
         description="The version of 《开店须知》 the applicant accepted."
     )

@@ -127,7 +127,7 @@ def test_a_university_goes_from_a_new_number_to_an_open_shop(gql, make_gql, sms_
             "id": identity_id,
             "kind": "UNIVERSITY",
             "status": "APPROVED",
-            "decisionReason": "",
+            "decisionReason": None,
             "shop": {"id": shop["shop"]["id"], "status": "APPROVED"},
         }
     ]

@@ -25,7 +25,7 @@ def test_strangers_see_no_review_reasons_or_history_of_a_listing(gql, signed_in_
     variables = {"id": str(relay.GlobalID("Listing", str(listing.pk)))}
 
     public = gql(query, variables)["data"]["node"]
-    assert public == {"decisionReason": "", "reviewHistory": []}
+    assert public == {"decisionReason": None, "reviewHistory": []}
     seller = signed_in_as(listing.shop.identity.user)
     assert seller(query, variables)["data"]["node"]["decisionReason"] == "早先的驳回理由"
 

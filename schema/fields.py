@@ -1,0 +1,22 @@
+"""Model fields that store "" for "not yet" or "not applicable" (Django's convention for
+text) are null in the API, never "": a client tests for null, and an enum field never
+fails on ""."""
+
+from enum import Enum
+
+import strawberry_django
+
+
+def blank_as_null(name: str, kind: type = str, *, description: str | None = None):
+    """A nullable field for the model's text field ``name``: its value (as ``kind``, an
+    enum or str), or null when it is blank."""
+
+    def resolve(root) -> kind | None:
+        value = getattr(root, name)
+        if not value:
+            return None
+        return kind(value) if isinstance(kind, type) and issubclass(kind, Enum) else value
+
+    resolve.__name__ = name
+    resolve.__annotations__["return"] = kind | None
+    return strawberry_django.field(resolver=resolve, only=[name], description=description)
