@@ -2,18 +2,24 @@
 seller with listed patents, a verified buyer, the local patent registry's demo patents, and
 a season whose session is in its notice phase."""
 
+import io
 import os
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from reportlab.pdfgen import canvas
 
 from accounts.models import Identity, IdentityKind, User, Verification, VerificationKind
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
-from auctions.models import AuctionSession, Lot, Season
+from auctions.models import AuctionSession, Lot, Registration, Season
+from auctions.services.registration import registration_deadline_for, registration_on_decided
+from files.models import FileKind, PrivateFile
+from files.services import PDF, file_save
 from kernel.clock import SHANGHAI, local_today, now
 from listings.models import (
     Listing,
@@ -37,6 +43,7 @@ BUYER_PASSWORD = "demo-Buyer-2026"
 REVIEWERS = "审核员"
 AUCTION_MANAGERS = "竞价管理员"
 DEMO_LISTINGS = 6
+LIVE_LOTS = 2  # of the demo listings, in the session whose bidding is on
 
 
 class Command(BaseCommand):
@@ -103,87 +110,127 @@ class Command(BaseCommand):
         managers, _ = Group.objects.get_or_create(name=AUCTION_MANAGERS)
         managers.permissions.set(Permission.objects.filter(codename="manage_auctions"))
         staff.groups.add(managers)
-        lots = self._auction(staff=staff, shop=shop)
         self._buyer(staff=staff)
+        lots = self._auction(staff=staff, shop=shop)
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
             "Demo data ready.\n"
             f"  staff (reviewer): phone {STAFF_PHONE}  password {STAFF_PASSWORD}\n"
             f"  seller (university, open shop): phone {SELLER_PHONE}  password {SELLER_PASSWORD}\n"
             f"  buyer (verified person): phone {BUYER_PHONE}  password {BUYER_PASSWORD}\n"
-            f"  {patents} demo patents in the local registry; {lots} lots in the next session\n"
+            f"  {patents} demo patents in the local registry; {lots} open lots: the buyer may bid "
+            "on the session in its bidding phase and register for the one in its notice phase\n"
             f"  GraphiQL: http://127.0.0.1:{port}/graphql   admin: http://127.0.0.1:{port}/admin/"
         )
 
     def _auction(self, *, staff, shop) -> int:
-        """Listed, season-opted-in listings of the seller, and a season whose session is in
-        its notice phase now (bidding tomorrow 10:00-12:00 Asia/Shanghai)."""
+        """Listed, season-opted-in listings of the seller, and at any hour of the day two
+        demo sessions: one in its bidding phase now, on whose lots the demo buyer is an
+        approved bidder, and one in its notice phase whose registration is open (its
+        auction day is the day after tomorrow, so 16:00 the day before is still ahead)."""
         if not Listing.objects.filter(shop=shop).exists():
-            agreement = agreement_current(AgreementKind.LISTING_AGREEMENT)
-            at = now()
-            records = [
-                record
-                for record in PatentRecord.objects.order_by("number")
-                if shop.name in record.rights_holders
-            ]
-            for record in records[:DEMO_LISTINGS]:
-                Listing.objects.create(
-                    shop=shop,
-                    type=ListingType.PATENT,
-                    status=ListingStatus.LISTED,
-                    title=record.title,
-                    field=_field_of(record.ipc_classes),
-                    description=record.abstract or record.title,
-                    rights_holders=record.rights_holders,
-                    transaction_type=TransactionType.TRANSFER,
-                    start_price=Decimal("50000.00"),
-                    season_opt_in=True,
-                    ownership=Ownership.OWN,
-                    agreement=agreement,
-                    agreement_accepted_at=at,
-                    patent_number=record.number,
-                    patent_type=record.patent_type,
-                    application_date=record.application_date,
-                    grant_date=record.grant_date,
-                    inventors=record.inventors,
-                    ipc_classes=record.ipc_classes,
-                    legal_status=record.legal_status,
-                    submitted_at=at,
-                    decided_at=at,
-                    decided_by=staff,
-                    listed_at=at,
-                )
+            self._listings(staff=staff, shop=shop)
         season = Season.objects.order_by("created_at").first() or Season.objects.create(
             name="2026年专利（成果）拍卖季",
             rules=AUCTION_RULES,
             created_by=staff,
         )
-        upcoming = AuctionSession.objects.filter(season=season, bidding_starts_at__gt=now())
-        if upcoming.exists():
-            return Lot.objects.filter(session__in=upcoming).count()
-        # The demo stays live: when the last demo session is over, the seller's listings
-        # that did not sell go into a new one, in its notice phase now.
-        available = Listing.objects.filter(
-            shop=shop,
-            status__in=[ListingStatus.LISTED, ListingStatus.UNSOLD],
-            season_opt_in=True,
+        at = now()
+        live = AuctionSession.objects.filter(
+            season=season, bidding_starts_at__lte=at, bidding_ends_at__gt=at + timedelta(hours=1)
         )
-        if not available.exists():
-            return 0
-        tomorrow = local_today() + timedelta(days=1)
-        start = datetime.combine(tomorrow, time(10), tzinfo=SHANGHAI)
-        session = AuctionSession.objects.create(
-            season=season,
-            name=f"{tomorrow:%m月%d日}场（演示）",
-            auction_day=tomorrow,
-            notice_starts_at=now() - timedelta(hours=1),
-            bidding_starts_at=start,
-            bidding_ends_at=start + timedelta(hours=2),
+        if not Lot.objects.filter(session__in=live, result="").exists():
+            start = at - timedelta(minutes=10)
+            self._session(
+                season=season,
+                staff=staff,
+                shop=shop,
+                name=f"{at.astimezone(SHANGHAI):%m月%d日}场（演示·竞价中）",
+                auction_day=start.astimezone(SHANGHAI).date(),
+                notice_starts_at=start - timedelta(days=1),
+                bidding_starts_at=start,
+                bidding_ends_at=start + timedelta(hours=24),
+                listings=LIVE_LOTS,
+                approve_buyer=True,
+            )
+        open_for_registration = [
+            session
+            for session in AuctionSession.objects.filter(
+                season=season, notice_starts_at__lte=at, bidding_starts_at__gt=at
+            )
+            if registration_deadline_for(session.auction_day) > at + timedelta(hours=1)
+        ]
+        if not Lot.objects.filter(session__in=open_for_registration).exists():
+            day = local_today() + timedelta(days=2)
+            start = datetime.combine(day, time(10), tzinfo=SHANGHAI)
+            self._session(
+                season=season,
+                staff=staff,
+                shop=shop,
+                name=f"{day:%m月%d日}场（演示·公示中）",
+                auction_day=day,
+                notice_starts_at=at - timedelta(hours=1),
+                bidding_starts_at=start,
+                bidding_ends_at=start + timedelta(hours=2),
+                listings=DEMO_LISTINGS - LIVE_LOTS,
+                approve_buyer=False,
+            )
+        return Lot.objects.filter(result="", ends_at__gt=at).count()
+
+    def _listings(self, *, staff, shop) -> None:
+        agreement = agreement_current(AgreementKind.LISTING_AGREEMENT)
+        at = now()
+        records = [
+            record
+            for record in PatentRecord.objects.order_by("number")
+            if shop.name in record.rights_holders
+        ]
+        for record in records[:DEMO_LISTINGS]:
+            Listing.objects.create(
+                shop=shop,
+                type=ListingType.PATENT,
+                status=ListingStatus.LISTED,
+                title=record.title,
+                field=_field_of(record.ipc_classes),
+                description=record.abstract or record.title,
+                rights_holders=record.rights_holders,
+                transaction_type=TransactionType.TRANSFER,
+                start_price=Decimal("50000.00"),
+                season_opt_in=True,
+                ownership=Ownership.OWN,
+                agreement=agreement,
+                agreement_accepted_at=at,
+                patent_number=record.number,
+                patent_type=record.patent_type,
+                application_date=record.application_date,
+                grant_date=record.grant_date,
+                inventors=record.inventors,
+                ipc_classes=record.ipc_classes,
+                legal_status=record.legal_status,
+                submitted_at=at,
+                decided_at=at,
+                decided_by=staff,
+                listed_at=at,
+            )
+
+    def _session(self, *, season, staff, shop, listings: int, approve_buyer: bool, **times):
+        """A new demo session with up to ``listings`` of the seller's available listings
+        (listed, or unsold in an earlier demo session)."""
+        available = list(
+            Listing.objects.filter(
+                shop=shop,
+                status__in=[ListingStatus.LISTED, ListingStatus.UNSOLD],
+                season_opt_in=True,
+            ).order_by("pk")[:listings]
         )
+        if not available:
+            return
+        session = AuctionSession.objects.create(season=season, **times)
+        buyer = User.objects.get(phone=BUYER_PHONE) if approve_buyer else None
         for listing in available:
             listing.status = ListingStatus.IN_AUCTION
             listing.save(update_fields=["status"])
-            Lot.objects.create(
+            lot = Lot.objects.create(
                 session=session,
                 listing=listing,
                 start_price=listing.start_price,
@@ -191,9 +238,19 @@ class Command(BaseCommand):
                 ends_at=session.bidding_ends_at,
                 created_by=staff,
             )
-        return session.lots.count()
+            if buyer is not None:
+                registration = Registration.objects.create(
+                    lot=lot,
+                    user=buyer,
+                    commitment_letter=_demo_letter(buyer),
+                    status=ReviewStatus.APPROVED,
+                    submitted_at=now(),
+                    decided_at=now(),
+                    decided_by=staff,
+                )
+                registration_on_decided(registration)
 
-    def _buyer(self, *, staff) -> None:
+    def _buyer(self, *, staff) -> User:
         buyer, created = User.objects.get_or_create(phone=BUYER_PHONE)
         if created:
             buyer.set_password(BUYER_PASSWORD)
@@ -209,6 +266,22 @@ class Command(BaseCommand):
                 decided_at=at,
                 decided_by=staff,
             )
+        return buyer
+
+
+def _demo_letter(buyer) -> PrivateFile:
+    """A signed 《网络竞价承诺函》 stand-in for the demo buyer's registrations."""
+    content = io.BytesIO()
+    page = canvas.Canvas(content)
+    page.drawString(72, 720, "Demo commitment letter (signed)")
+    page.save()
+    return file_save(
+        content=ContentFile(content.getvalue()),
+        name="网络竞价承诺函（演示）.pdf",
+        kind=FileKind.COMMITMENT_LETTER,
+        owner=buyer,
+        file_type=PDF,
+    )
 
 
 def _field_of(ipc_classes: list[str]) -> str:
