@@ -250,3 +250,33 @@ async def test_an_anonymous_subscriber_gets_unauthenticated():
     assert message["type"] == "error"
     assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_subscriber_resuming_after_an_id_gets_what_it_missed_then_live_once_each():
+    from tests.api.ws import Socket
+
+    def setup():
+        user = UserFactory()
+        sent = [
+            notify(user=user, kind="lot.unsold", title=f"第{n}条", text=f"通知{n}")
+            for n in range(3)
+        ]
+        return user, api_token_issue(user=user)[1], sent
+
+    user, raw, sent = await sync_to_async(setup)()
+    ws = await Socket.open({"authorization": f"Bearer {raw}"})
+    await ws.subscribe(
+        "n",
+        "subscription($after: ID) { myNotifications(afterId: $after) { id title } }",
+        {"after": gid("Notification", sent[0].pk)},
+    )
+    missed = [await ws.data("myNotifications") for _ in range(2)]
+    await sync_to_async(notify)(user=user, kind="lot.unsold", title="第3条", text="通知3")
+    live = await ws.data("myNotifications")
+
+    assert [n["title"] for n in missed] == ["第1条", "第2条"]
+    assert missed[0]["id"] == gid("Notification", sent[1].pk)
+    assert live["title"] == "第3条"
+    assert await ws.nothing_for(1)
+    await ws.close()

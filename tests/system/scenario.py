@@ -26,7 +26,7 @@ def _setup() -> None:
 def lot(bidding_in: float, ends_in: float, bidders: int) -> dict:
     from accounts.services.tokens import api_token_issue
     from kernel.clock import db_now
-    from tests.factories import auction_session, bidder
+    from tests.factories import auction_session, bidder, season
     from tests.factories import lot as make_lot
 
     at = db_now()
