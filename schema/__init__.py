@@ -6,6 +6,7 @@ from django.conf import settings
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -87,12 +88,16 @@ Subscription = merge_types(
 
 
 def _extensions() -> list:
-    """Factories, so every request gets fresh extension instances (the parser and
-    validation caches are shared module-level LRUs all the same)."""
+    """Factories, so every request gets fresh extension instances. The depth and alias
+    rules are built once here and shared: the validation cache is keyed by the document
+    and the rule classes, so rules made per request would never hit it."""
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES).validation_rules,
+    ]
     extensions = [
         DjangoOptimizerExtension,
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -112,6 +112,9 @@ class Lot(models.Model):
     last_seq = models.PositiveIntegerField("最新序号", default=0)
     head_hash = models.CharField("出价链头哈希", max_length=64, blank=True)
     next_bidder_number = models.PositiveIntegerField("下一个竞买号", default=1)
+    has_proxies = models.BooleanField(
+        "有代理出价", default=False, help_text="有竞买人设置了最高出价（出价时才需查询代理出价）"
+    )
     published_phase = models.CharField(
         "已发布阶段", max_length=16, choices=LotPhase.choices, default=LotPhase.SCHEDULED
     )

@@ -8,11 +8,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from auctions.errors import AuctionErrorCode
 from auctions.events import bid_placed, publish_lot_events
 from auctions.models import Bid, Lot, ProxyBid, Registration
-from kernel.clock import db_now
+from kernel.clock import db_clock, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from listings.services import clean_price
 from reviews.models import ReviewStatus
@@ -124,6 +125,8 @@ def _resolve_proxies(lot: Lot, at) -> list[Bid]:
     """Let the maxima answer until no one can outbid the leader. Of two equal maxima the
     earlier one wins; a manual bid that equals a maximum stands (it reached the amount first).
     """
+    if not lot.has_proxies:  # most lots: no query on the bid path
+        return []
     proxies = list(
         ProxyBid.objects.filter(lot=lot).select_related("registration").order_by("set_at", "pk")
     )
@@ -181,8 +184,9 @@ def _resolve_proxies(lot: Lot, at) -> list[Bid]:
 def _locked_lot(lot_id: int) -> Lot:
     lot = (
         Lot.objects.select_for_update(of=("self",))
-        .select_related("session__season", "leader")
+        .select_related("session__season")
         .filter(pk=lot_id)
+        .order_by()
         .first()
     )
     if lot is None:
@@ -190,52 +194,125 @@ def _locked_lot(lot_id: int) -> Lot:
     return lot
 
 
-def _replay(registration: Registration | None, key: str, amount: Decimal) -> Bid | None:
-    """The bid this registrant already placed with ``key`` (the unique index answers)."""
-    if registration is None:
-        return None
-    earlier = Bid.objects.filter(registration=registration, idempotency_key=key).first()
-    if earlier is None:
-        return None
+_LOT_COLUMNS_A_BID_CHANGES = [
+    "last_seq",
+    "head_hash",
+    "current_price",
+    "leader",
+    "bid_count",
+    "ends_at",
+]
+
+
+def _replay_of(registration, key: str) -> Subquery:
+    """The id of the bid ``registration`` already placed with ``key`` (its unique index)."""
+    return Subquery(
+        Bid.objects.filter(registration=registration, idempotency_key=key)
+        .order_by()
+        .values("pk")[:1]
+    )
+
+
+def _earlier_bid_id(registration, key: str) -> int | None:
+    return (
+        Bid.objects.filter(registration=registration, idempotency_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _replayed(bid_id: int, amount: Decimal, lot: Lot | None = None) -> BidOutcome:
+    earlier = Bid.objects.select_related("lot").get(pk=bid_id)
     if earlier.amount != amount:
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_REUSED, field="idempotencyKey")
-    return earlier
+    return BidOutcome(bid=earlier, lot=lot or earlier.lot, replayed=True)
+
+
+def _registration_with_snapshot(user, lot_id: int, key: str) -> Registration:
+    """The bidder's registration with a snapshot of its lot, the database clock and any
+    earlier bid with this key: one query, before any lock."""
+    registration = next(
+        iter(
+            Registration.objects.filter(lot_id=lot_id, user=user)
+            .select_related("lot__session")
+            .annotate(clock_=db_clock(), replay_id_=_replay_of(OuterRef("pk"), key))
+            .order_by()[:1]
+        ),
+        None,
+    )
+    if registration is None:
+        if not Lot.objects.filter(pk=lot_id).exists():
+            raise DomainError(CommonErrorCode.NOT_FOUND, field="lotId")
+        raise DomainError(AuctionErrorCode.NOT_REGISTERED, field="lotId")
+    return registration
+
+
+def _locked_with_clock(lot_id: int, registration: Registration, key: str) -> Lot:
+    """The lot's row, locked, with the database clock and any bid with this key committed
+    meanwhile (a concurrent retry): one query."""
+    return (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("session__season")
+        .annotate(clock_=db_clock(), replay_id_=_replay_of(registration.pk, key))
+        .order_by()
+        .get(pk=lot_id)
+    )
 
 
 def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
-    """Place a bid (出价). A retry with the same key and amount returns the first result."""
+    """Place a bid (出价). A retry with the same key and amount returns the first result.
+
+    An accepted bid costs four statements and the commit: the registration with a snapshot
+    of the lot (and the replay check), the lot's row lock with the database clock (and the
+    replay check again), the bid, the lot's changed columns; the maxima only when the lot
+    has any. A bid the snapshot already refuses (not open yet, ended, too low, off the
+    grid) is refused without the lock: prices only rise and the grid never moves, so it
+    would be refused under the lock too, and a hot lot does not serialize its refusals.
+    """
     if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
     amount = _money(amount, field="amount")
-    # Read before the lock: an approved registration stays approved (decisions are final
-    # and only a rejected one is resubmitted), so the check below holds under the lock.
-    registration = _registration(user, lot_id)
-    earlier = _replay(registration, idempotency_key, amount)
-    if earlier is not None:
-        return BidOutcome(bid=earlier, lot=earlier.lot, replayed=True)
+    # An approved registration stays approved (decisions are final and only a rejected one
+    # is resubmitted), so the check below holds under the lock.
+    registration = _registration_with_snapshot(user, lot_id, idempotency_key)
+    if registration.replay_id_ is not None:
+        return _replayed(registration.replay_id_, amount)
+    _require_approved(registration)
+    snapshot = registration.lot
+    if registration.clock_ < snapshot.session.bidding_starts_at:
+        raise DomainError(AuctionErrorCode.LOT_NOT_OPEN, field="lotId")
+    if snapshot.result:  # final; a time-based end is judged under the lock (ends move)
+        raise DomainError(AuctionErrorCode.LOT_ENDED, field="lotId")
+    _check_amount(snapshot, amount)
     try:
         with transaction.atomic():
-            lot = _locked_lot(lot_id)
-            # Checked again under the lock: the first attempt may have just committed.
-            earlier = _replay(registration, idempotency_key, amount)
-            if earlier is not None:
-                return BidOutcome(bid=earlier, lot=lot, replayed=True)
-            at = db_now()
-            registration = _require_approved(registration)
-            _check_bidding(lot, at)
-            if lot.leader_id == registration.pk:
-                raise DomainError(AuctionErrorCode.LEADER_CANNOT_RAISE, field="amount")
-            _check_amount(lot, amount)
+            lot = _locked_with_clock(lot_id, registration, idempotency_key)
+            if lot.replay_id_ is not None:  # the first attempt committed meanwhile
+                return _replayed(lot.replay_id_, amount, lot)
+            at = lot.clock_
+            try:
+                _check_bidding(lot, at)
+                if lot.leader_id == registration.pk:
+                    raise DomainError(AuctionErrorCode.LEADER_CANNOT_RAISE, field="amount")
+                _check_amount(lot, amount)
+            except DomainError:
+                # The lock query's replay check ran on the snapshot taken before it waited
+                # for the lock: a retry that committed while this one waited (and made it
+                # the leader, or raised the price) is only seen by a new statement.
+                earlier = _earlier_bid_id(registration, idempotency_key)
+                if earlier is None:
+                    raise
+                return _replayed(earlier, amount, lot)
             bid = _write_bid(lot, registration, amount, at, proxy=False, key=idempotency_key)
             placed = [bid, *_resolve_proxies(lot, at)]
-            lot.save()
+            lot.save(update_fields=_LOT_COLUMNS_A_BID_CHANGES)
             publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
             return BidOutcome(bid=bid, lot=lot)
     except IntegrityError:  # the same key committed by a concurrent retry
-        earlier = _replay(registration, idempotency_key, amount)
+        earlier = _earlier_bid_id(registration, idempotency_key)
         if earlier is None:
             raise
-        return BidOutcome(bid=earlier, lot=earlier.lot, replayed=True)
+        return _replayed(earlier, amount)
 
 
 def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
@@ -264,7 +341,8 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
             registration=registration,
             defaults={"lot": lot, "max_amount": max_amount, "set_at": at},
         )
+        lot.has_proxies = True
         placed = _resolve_proxies(lot, at)
-        lot.save()
+        lot.save(update_fields=[*_LOT_COLUMNS_A_BID_CHANGES, "has_proxies"])
         publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
         return proxy, lot
