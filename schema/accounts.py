@@ -17,7 +17,7 @@ from accounts.models import (
     Verification,
     VerificationKind,
 )
-from accounts.selectors import identities_visible_to, verifications_visible_to
+from accounts.selectors import identities_visible_to, users_visible_to, verifications_visible_to
 
 from .context import Info
 from .errors import Error
@@ -73,10 +73,7 @@ class UserType(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
-        user = info.context.user
-        if not user.is_authenticated:
-            return queryset.none()
-        return queryset if user.is_staff else queryset.filter(pk=user.pk)
+        return queryset & users_visible_to(info.context.user)
 
 
 @strawberry_django.type(

@@ -2,7 +2,6 @@
 
 import io
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from openpyxl import Workbook
 
@@ -10,8 +9,7 @@ from auctions.models import Lot
 from files.models import FileKind
 from files.services import XLSX, file_save
 from kernel.clock import SHANGHAI, now
-
-from .services import MANAGE_PERMISSION
+from kernel.permissions import Perm, staff_require
 
 HEADERS = [
     "场次",
@@ -35,8 +33,7 @@ HEADERS = [
 def season_results_export(*, actor, season_id: int):
     """Write every lot of the season with its result and deal into a workbook (a private
     file of the staff member who asked), streaming rows (write-only mode)."""
-    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
-        raise PermissionDenied
+    staff_require(actor, Perm.MANAGE_DEALS)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("成交结果")
     sheet.append(HEADERS)

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
+from kernel.permissions import staff_can
 from notifications.events import publish_to_user
 from notifications.services import notify
 
@@ -60,7 +61,7 @@ def review_kinds() -> list[ReviewKind]:
 
 def can_review(*, user, model: type) -> bool:
     kind = _KINDS.get(model)
-    return bool(kind and user.is_authenticated and user.is_staff and user.has_perm(kind.permission))
+    return bool(kind and staff_can(user, kind.permission))
 
 
 def review_submit(*, subject: Reviewable, actor, snapshot: dict) -> None:
