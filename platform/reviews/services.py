@@ -99,6 +99,12 @@ def review_record_change(*, subject: Reviewable, actor, snapshot: dict) -> None:
     )
 
 
+def review_refuse_own(*, kind: ReviewKind, subject: Reviewable, actor) -> None:
+    """Four eyes: nobody decides (or confirms a step of) an application they made."""
+    if kind.applicant(subject).pk == actor.pk:
+        raise DomainError(ReviewErrorCode.OWN_APPLICATION, field="id")
+
+
 @transaction.atomic
 def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "") -> Reviewable:
     """Approve or reject one pending application; tells the applicant by SMS, in the inbox and
@@ -117,6 +123,7 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     subject = model.objects.select_for_update().filter(pk=pk).first()
     if subject is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    review_refuse_own(kind=kind, subject=subject, actor=actor)
     if subject.status != kind.pending:
         raise DomainError(ReviewErrorCode.REVIEW_NOT_PENDING, field="id")
     kind.check(subject, approve)

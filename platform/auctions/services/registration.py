@@ -16,7 +16,7 @@ from kernel.clock import SHANGHAI, db_now, now
 from kernel.errors import CommonErrorCode, DomainError
 from kernel.permissions import Perm, staff_require
 from reviews.models import ReviewStatus
-from reviews.services import review_submit
+from reviews.services import review_kind_for, review_refuse_own, review_submit
 
 DEADLINE_TIME = time(16, 0)
 
@@ -93,6 +93,7 @@ def registration_deposit_confirm(*, actor, registration_id: int) -> Registration
     registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
     if registration is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    review_refuse_own(kind=review_kind_for(Registration), subject=registration, actor=actor)
     if not registration.deposit_required:
         raise DomainError(AuctionErrorCode.DEPOSIT_NOT_REQUIRED, field="id")
     if registration.deposit_confirmed_at is None:
