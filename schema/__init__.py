@@ -26,10 +26,13 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
+from schema.cost import QueryCostLimiter
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
 from subscriptions.notifications import NotificationSubscription
+
+MAX_PAGE = 100  # every connection's cap on first/last
 
 _CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
 
@@ -91,6 +94,7 @@ def _extensions() -> list:
         lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: QueryCostLimiter(max_nodes=settings.GRAPHQL_MAX_NODES, page_cap=MAX_PAGE),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
@@ -106,5 +110,5 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=_extensions(),
-    config=StrawberryConfig(relay_max_results=100),
+    config=StrawberryConfig(relay_max_results=MAX_PAGE),
 )

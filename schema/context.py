@@ -13,6 +13,8 @@ class Context:
     response: HttpResponse | None = None
     user: Any = None
     connection_params: dict | None = None  # graphql-transport-ws connection_init payload
+    # Bids one request may still recompute for bidChain (shared by every lot it shows).
+    bid_chain_budget: int = 2000
 
     def __post_init__(self) -> None:
         if self.user is None:
