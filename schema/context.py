@@ -4,6 +4,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from strawberry.types import Info as _Info
 
+from kernel.addresses import client_address_from
+
 
 @dataclass
 class Context:
@@ -21,8 +23,8 @@ class Context:
             self.user = getattr(self.request, "user", None) or _anonymous()
 
     def client_address(self) -> str | None:
-        meta = getattr(self.request, "META", {})
-        return meta.get("REMOTE_ADDR") or None
+        """The client's address as the trusted proxies tell it (kernel.addresses)."""
+        return client_address_from(getattr(self.request, "META", {}))
 
 
 def _anonymous():

@@ -193,6 +193,11 @@ SMS_CODE_DAILY_LIMIT_PER_ADDRESS = env_int("SMS_CODE_DAILY_LIMIT_PER_ADDRESS", 5
 PASSWORD_LOGIN_MAX_FAILURES = 10
 PASSWORD_LOGIN_LOCK = timedelta(minutes=15)
 
+# issue 9: how far X-Forwarded-For is believed (kernel.addresses): the number of proxies in
+# front of Daphne, or their networks (comma-separated CIDRs). Neither: the TCP peer.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS")
+
 # Patent information service (auto-fill): the local registry by default, or an HTTP service.
 PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider")
 PATENT_SERVICE_URL = env("PATENT_SERVICE_URL")

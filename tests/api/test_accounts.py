@@ -243,3 +243,24 @@ def test_a_signed_in_only_mutation_says_unauthenticated(gql):
     response = gql(op.LOGOUT)
     assert response["data"] is None
     assert response["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_behind_a_load_balancer_the_address_cap_is_per_client_not_per_balancer(gql, settings):
+    settings.SMS_CODE_DAILY_LIMIT_PER_ADDRESS = 2
+    settings.TRUSTED_PROXY_HOPS = 1
+    gql.http.defaults["REMOTE_ADDR"] = "10.0.0.5"  # every request comes through the balancer
+
+    for index in range(2):
+        forwarded = {"X-Forwarded-For": "203.0.113.7"}
+        assert send_code(gql, f"1380000000{index}", headers=forwarded)["errors"] == []
+    spoofed = {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"}
+    other = {"X-Forwarded-For": "198.51.100.1"}
+
+    assert error_codes(send_code(gql, "13800000003", headers=spoofed)) == [
+        "SMS_DAILY_LIMIT_REACHED"
+    ]
+    assert send_code(gql, "13800000004", headers=other)["errors"] == []
+    assert set(SmsCode.objects.values_list("client_address", flat=True)) == {
+        "203.0.113.7",
+        "198.51.100.1",
+    }
