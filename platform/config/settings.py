@@ -197,6 +197,12 @@ PASSWORD_LOGIN_LOCK = timedelta(minutes=15)
 # front of Daphne, or their networks (comma-separated CIDRs). Neither: the TCP peer.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS")
+# Failed logins and code checks per client address (kernel.throttle), within FAILURE_WINDOW.
+PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+CODE_FAILURES_PER_ADDRESS = env_int("CODE_FAILURES_PER_ADDRESS", 30)
+FAILURE_WINDOW = timedelta(minutes=15)
+# The admin login checks passwords through the same counters as the GraphQL login.
+AUTHENTICATION_BACKENDS = ["accounts.backends.PhonePasswordBackend"]
 
 # Patent information service (auto-fill): the local registry by default, or an HTTP service.
 PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider")

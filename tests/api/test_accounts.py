@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from accounts.models import ApiToken, SmsCode, User
+from accounts.services.auth import NOTICE_NOT_REGISTERED, NOTICE_REGISTERED
 from kernel.clock import now
 from tests.api import operations as op
 from tests.api.helpers import error_codes, register_and_login
@@ -133,13 +134,22 @@ def test_the_daily_cap_per_client_address_holds(gql, settings):
     assert error_codes(send_code(gql, "13800000003")) == ["SMS_DAILY_LIMIT_REACHED"]
 
 
-def test_registering_a_known_number_is_refused(gql):
+def test_a_register_code_for_a_known_number_answers_alike_and_tells_only_the_phone(gql, sms_outbox):
     UserFactory(phone=PHONE)
-    assert error_codes(send_code(gql)) == ["PHONE_ALREADY_REGISTERED"]
+    known = send_code(gql)
+    unknown = send_code(gql, "13800000077")
+
+    assert known == {**unknown, "sentTo": known["sentTo"]} and known["errors"] == []
+    assert sms_outbox[0] == (PHONE, NOTICE_REGISTERED)
 
 
-def test_login_code_for_an_unknown_number_is_refused(gql):
-    assert error_codes(send_code(gql, purpose="LOGIN")) == ["PHONE_NOT_REGISTERED"]
+def test_a_login_code_for_an_unknown_number_answers_alike_and_tells_only_the_phone(gql, sms_outbox):
+    UserFactory(phone="13800000077")
+    unknown = send_code(gql, purpose="LOGIN")
+    known = send_code(gql, "13800000077", purpose="LOGIN")
+
+    assert unknown == {**known, "sentTo": unknown["sentTo"]} and unknown["errors"] == []
+    assert sms_outbox[0] == (PHONE, NOTICE_NOT_REGISTERED)
 
 
 def test_login_with_an_sms_code(gql, sms_outbox):

@@ -1,0 +1,24 @@
+"""Django's authentication (the admin login) through the API's password check, so both
+count failures in one place and share the lockout."""
+
+from django.contrib.auth.backends import ModelBackend
+
+from kernel.addresses import client_address_from
+from kernel.errors import DomainError
+
+from .services.auth import user_login_with_password
+
+
+class PhonePasswordBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get("phone")
+        if username is None or password is None:
+            return None
+        address = client_address_from(request.META) if request is not None else None
+        try:
+            return user_login_with_password(
+                phone=username, password=password, client_address=address
+            )
+        except DomainError:
+            return None
