@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.BearerTokenMiddleware",
+    "config.middleware.GraphQLRequestLimits",  # issue 9: body bounds before parsing
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -172,6 +173,15 @@ LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LISTING_IMPORT_MAX_ROWS = env_int("LISTING_IMPORT_MAX_ROWS", 10_000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("FILE_UPLOAD_MAX_COUNT", 5)
 FILE_URL_MAX_AGE = timedelta(seconds=env_int("FILE_URL_MAX_AGE_SECONDS", 300))
+# issue 9: a GraphQL request's body (config.middleware, config.limits): room for the largest
+# set of uploads when signed in, 1 MiB when anonymous; JSON nesting and multipart map caps.
+GRAPHQL_MAX_BODY_BYTES = env_int(
+    "GRAPHQL_MAX_BODY_BYTES",
+    max(FILE_UPLOAD_MAX_BYTES * DATA_UPLOAD_MAX_NUMBER_FILES, LISTING_IMPORT_MAX_BYTES) + 2**20,
+)
+GRAPHQL_MAX_ANONYMOUS_BODY_BYTES = env_int("GRAPHQL_MAX_ANONYMOUS_BODY_BYTES", 2**20)
+GRAPHQL_MAX_JSON_DEPTH = env_int("GRAPHQL_MAX_JSON_DEPTH", 32)
+GRAPHQL_MAX_UPLOAD_PATHS = env_int("GRAPHQL_MAX_UPLOAD_PATHS", 20)
 
 # Sessions and CSRF. Bearer-token requests carry no ambient credential and skip CSRF;
 # cookie sessions are checked (see config.views.GraphQLView).
