@@ -26,7 +26,7 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
-from schema.cost import QueryCostLimiter
+from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
@@ -34,13 +34,12 @@ from subscriptions.notifications import NotificationSubscription
 
 MAX_PAGE = 100  # every connection's cap on first/last
 
-_CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
-
 
 def _should_mask(error) -> bool:
-    """Hide internals in production; keep errors clients act on (auth, validation)."""
+    """Hide internals in production; keep errors clients act on: any error carrying an
+    ``extensions.code`` (auth, validation, coercion, limits) keeps its message and code."""
     extensions = error.extensions or {}
-    if extensions.get("code") in _CLIENT_CODES:
+    if extensions.get("code"):
         return False
     return error.original_error is not None
 
@@ -100,6 +99,8 @@ def _extensions() -> list:
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
+    if not settings.GRAPHQL_FIELD_SUGGESTIONS:
+        extensions.append(NoFieldSuggestions)
     if settings.GRAPHQL_MASK_ERRORS:
         extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
     return extensions

@@ -1,4 +1,5 @@
-"""A query-cost limit in the spirit of GitHub's node limit, checked before execution.
+"""Limits of the schema: a query-cost limit in the spirit of GitHub's node limit, checked
+before execution, and no field suggestions in production.
 
 Every connection asks for up to ``first`` (or ``last``; the server's cap when neither is
 given) nodes, and each of its nodes then asks for everything below it: a document's cost is
@@ -7,6 +8,7 @@ A document over the limit is refused whole, with ``extensions.code = QUERY_TOO_E
 before any resolver runs.
 """
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -159,3 +161,16 @@ class QueryCostLimiter(SchemaExtension):
                     ],
                 )
         yield
+
+
+class NoFieldSuggestions(SchemaExtension):
+    """Drop graphql-core's "Did you mean …?" hints from validation errors (production):
+    they map a schema whose introspection is off."""
+
+    def on_validate(self):
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
