@@ -6,6 +6,7 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 from strawberry.file_uploads import Upload
+from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import (
     ApiToken,
@@ -67,7 +68,7 @@ class UserType(relay.Node):
     identities: list["IdentityType"] = strawberry_django.field(
         description="Your identity applications."
     )
-    tokens: list["ApiTokenType"] = strawberry_django.field(
+    tokens: "DjangoListConnection[ApiTokenType]" = strawberry_django.connection(
         description="Your API tokens (newest first), including revoked and expired ones."
     )
 

@@ -214,7 +214,7 @@ def test_an_expired_token_authenticates_nobody(gql, sms_outbox, settings):
 
 def test_a_token_can_be_revoked_by_id_but_not_someone_elses(gql, sms_outbox, make_gql):
     register_and_login(gql, sms_outbox, PHONE)
-    token_id = gql(op.ME)["data"]["me"]["tokens"][0]["id"]
+    token_id = gql(op.ME)["data"]["me"]["tokens"]["edges"][0]["node"]["id"]
     other = make_gql()
     with time_machine.travel(now() + timedelta(seconds=61)):
         register_and_login(other, sms_outbox, "13900000009")
