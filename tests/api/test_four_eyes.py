@@ -21,6 +21,26 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def registration_of(user, the_lot, **extra) -> Registration:
+    """A pending registration of ``user`` for ``the_lot`` (made directly, as a factory)."""
+    letter = the_lot.created_by.files.create(
+        kind="COMMITMENT_LETTER",
+        name="a.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_name=f"test/letter-{user.pk}-{the_lot.pk}.pdf",
+    )
+    return Registration.objects.create(
+        lot=the_lot,
+        user=user,
+        commitment_letter=letter,
+        status=ReviewStatus.PENDING,
+        submitted_at=the_lot.session.notice_starts_at,
+        **extra,
+    )
+
+
 def test_a_reviewer_cannot_approve_their_own_verification(signed_in_as):
     reviewer = staff_user()
     mine = VerificationFactory(user=reviewer, status=ReviewStatus.PENDING)
@@ -50,20 +70,7 @@ def test_a_reviewer_cannot_approve_their_own_buyer_registration(signed_in_as):
     # given a reviewer who registered to bid
     the_lot = lot(phase="NOTICE")
     reviewer = staff_user()
-    registration = Registration.objects.create(
-        lot=the_lot,
-        user=reviewer,
-        commitment_letter=the_lot.created_by.files.create(
-            kind="COMMITMENT_LETTER",
-            name="a.pdf",
-            content_type="application/pdf",
-            size=1,
-            sha256="0" * 64,
-            stored_name="test/own-letter.pdf",
-        ),
-        status=ReviewStatus.PENDING,
-        submitted_at=the_lot.session.notice_starts_at,
-    )
+    registration = registration_of(reviewer, the_lot)
 
     result = signed_in_as(reviewer)(op.REVIEW_APPROVE, {"id": gid("Registration", registration.pk)})
 
@@ -97,3 +104,21 @@ def test_the_refusal_is_in_english_on_request(signed_in_as):
     assert result["data"]["reviewApprove"]["errors"][0]["message"] == (
         "You cannot decide your own application: another reviewer must."
     )
+
+
+def test_a_reviewer_cannot_confirm_the_deposit_of_their_own_registration(signed_in_as):
+    the_lot = lot(phase="NOTICE")
+    reviewer = staff_user()
+    registration = registration_of(
+        reviewer, the_lot, deposit_required=True, deposit_amount="5000.00"
+    )
+
+    result = signed_in_as(reviewer)(
+        """mutation($id: ID!) { registrationDepositConfirm(input: {id: $id}) {
+             registration { id } errors { code } } }""",
+        {"id": gid("Registration", registration.pk)},
+    )["data"]["registrationDepositConfirm"]
+
+    assert error_codes(result) == ["OWN_APPLICATION"]
+    registration.refresh_from_db()
+    assert registration.deposit_confirmed_at is None

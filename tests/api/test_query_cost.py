@@ -1,5 +1,6 @@
 """Case 3 of issue 9: no public query costs more with more bids; costly documents are refused."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -164,3 +165,18 @@ def test_the_page_size_from_a_variable_counts(gql):
 
     assert "errors" not in small
     assert [e["extensions"]["code"] for e in large["errors"]] == ["QUERY_TOO_EXPENSIVE"]
+
+
+def test_the_verify_command_stores_its_result_for_the_api(make_gql):
+    from django.core.management import call_command
+
+    good, bad = lot_with_bids(30), lot_with_bids(30)
+    Bid.objects.filter(lot=bad, seq=7).update(bidder_number="999999")
+
+    with pytest.raises(Exception, match="1 lot"):
+        call_command("bid_chain_verify", stdout=io.StringIO())
+
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.chain_verified_seq, good.chain_broken_at_seq) == (30, None)
+    assert bad.chain_broken_at_seq == 7
