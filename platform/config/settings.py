@@ -212,7 +212,10 @@ PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("PASSWORD_LOGIN_MAX_FAILURES_P
 CODE_FAILURES_PER_ADDRESS = env_int("CODE_FAILURES_PER_ADDRESS", 30)
 FAILURE_WINDOW = timedelta(minutes=15)
 # The admin login checks passwords through the same counters as the GraphQL login.
-AUTHENTICATION_BACKENDS = ["accounts.backends.PhonePasswordBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.PhonePasswordBackend",
+    "django.contrib.auth.backends.ModelBackend",  # resolves sessions made before; see backends
+]
 
 # Patent information service (auto-fill): the local registry by default, or an HTTP service.
 PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider")

@@ -136,3 +136,13 @@ def test_a_cross_site_session_login_without_the_csrf_token_is_refused(db):
     body = response.json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["CSRF_FAILED"]
     assert "sessionid" not in response.cookies
+
+
+def test_a_session_signed_in_before_the_shared_lockout_still_resolves(db):
+    from tests.conftest import GraphQLClient
+
+    user = UserFactory(phone="13800000001", password=PASSWORD)
+    client = GraphQLClient()
+    client.http.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    assert client(op.ME)["data"]["me"]["phone"] == "13800000001"
