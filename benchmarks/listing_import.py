@@ -9,7 +9,7 @@ distinct patent numbers, then measures, each step in a fresh Python process so t
 step's peak does not hide the next one's:
 
 - bare read: ``load_workbook(read_only=True, data_only=True)`` and every row's values;
-- upload: ``listing_import_upload`` (zip and macro checks, header check, row count, store);
+- upload: ``listing_import_upload`` (zip directory and macro checks, store, queue);
 - check: ``listing_import_process`` (parse, validate, duplicates, result workbook, rows
   saved in batches, progress published);
 - commit: ``listing_import_commit`` (re-check, listings, review records, rows updated).

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, update_session_auth_hash
 from django.contrib.auth import login as session_login
 from django.contrib.auth import logout as session_logout
+from django.middleware.csrf import CsrfViewMiddleware
+from graphql import GraphQLError
 
 from accounts.errors import AccountErrorCode
 from accounts.models import ApiToken
@@ -43,11 +45,30 @@ from schema.permissions import IsAuthenticated
 from .ids import decode_id
 
 
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def _require_csrf_for_session(info: Info, mode: AuthMode) -> None:
+    """A login that sets the session cookie needs the CSRF token like every cookie request:
+    another site must not sign a browser in to the attacker's account (login CSRF)."""
+    if mode != AuthMode.SESSION:
+        return
+    request = info.context.request
+    if _CsrfCheck(lambda r: None).process_view(request, None, (), {}):
+        raise GraphQLError(
+            "CSRF check failed: a session login needs the csrftoken cookie's value in the "
+            "X-CSRFToken header.",
+            extensions={"code": "CSRF_FAILED"},
+        )
+
+
 def _signed_in(info: Info, user, mode: AuthMode, token_name: str | None) -> AuthPayload:
     if mode == AuthMode.TOKEN:
         token, raw = api_token_issue(user=user, name=token_name or "")
         return AuthPayload(user=user, token=raw, token_expires_at=token.expires_at, errors=[])
-    session_login(info.context.request, user, backend="django.contrib.auth.backends.ModelBackend")
+    session_login(info.context.request, user, backend="accounts.backends.PhonePasswordBackend")
     info.context.user = user
     return AuthPayload(user=user, token=None, token_expires_at=None, errors=[])
 
@@ -109,7 +130,13 @@ class AccountMutation:
     def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         try:
             _session_possible(info, input.mode)
-            user = user_register(phone=input.phone, code=input.code, password=input.password)
+            _require_csrf_for_session(info, input.mode)
+            user = user_register(
+                phone=input.phone,
+                code=input.code,
+                password=input.password,
+                client_address=info.context.client_address(),
+            )
         except DomainError as exc:
             return AuthPayload(
                 user=None, token=None, token_expires_at=None, errors=errors_from(exc)
@@ -120,10 +147,16 @@ class AccountMutation:
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
             _session_possible(info, input.mode)
+            _require_csrf_for_session(info, input.mode)
+            address = info.context.client_address()
             if input.code:
-                user = user_login_with_code(phone=input.phone, code=input.code)
+                user = user_login_with_code(
+                    phone=input.phone, code=input.code, client_address=address
+                )
             else:
-                user = user_login_with_password(phone=input.phone, password=input.password or "")
+                user = user_login_with_password(
+                    phone=input.phone, password=input.password or "", client_address=address
+                )
         except DomainError as exc:
             return AuthPayload(
                 user=None, token=None, token_expires_at=None, errors=errors_from(exc)

@@ -12,6 +12,7 @@ from auctions.services.registration import registration_deposit_confirm, registr
 from auctions.services.setup import lot_create, season_create, session_create
 from kernel.clock import now
 from kernel.errors import DomainError
+from kernel.permissions import Perm
 from listings.models import Listing
 from reviews.selectors import review_queue
 from schema.auctions import (
@@ -36,7 +37,7 @@ from schema.auctions import (
 from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
-from schema.permissions import STAFF, IsAuthenticated
+from schema.permissions import IsAuthenticated, staff_with
 from schema.reviews import ReviewStatusEnum
 
 from .ids import decode_id
@@ -83,13 +84,15 @@ class AuctionQuery:
 
     @strawberry_django.connection(
         DjangoListConnection[RegistrationType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_REGISTRATION),
         description="Staff: buyer registrations to review, oldest first.",
     )
     def registration_queue(
-        self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self, info: Info, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
     ) -> Iterable[Registration]:
-        return review_queue(Registration, status=status.value if status else None)
+        return review_queue(
+            Registration, user=info.context.user, status=status.value if status else None
+        )
 
     @strawberry_django.connection(
         DjangoListConnection[RegistrationType],
@@ -102,7 +105,10 @@ class AuctionQuery:
 
 @strawberry.type
 class AuctionMutation:
-    @strawberry.mutation(description="Staff: create an auction season.", permission_classes=STAFF)
+    @strawberry.mutation(
+        description="Staff: create an auction season.",
+        permission_classes=staff_with(Perm.MANAGE_AUCTIONS),
+    )
     def season_create(self, info: Info, input: SeasonCreateInput) -> SeasonPayload:
         return payload(
             SeasonPayload,
@@ -120,7 +126,7 @@ class AuctionMutation:
 
     @strawberry.mutation(
         description="Staff: create a session (auction day, notice and bidding times).",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_AUCTIONS),
     )
     def session_create(self, info: Info, input: SessionCreateInput) -> SessionPayload:
         return payload(
@@ -139,7 +145,7 @@ class AuctionMutation:
 
     @strawberry.mutation(
         description="Staff: put a listed, season-opted-in listing up in a session.",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_AUCTIONS),
     )
     def lot_create(self, info: Info, input: LotCreateInput) -> LotPayload:
         return payload(
@@ -174,7 +180,7 @@ class AuctionMutation:
 
     @strawberry.mutation(
         description="Staff: confirm a registrant's deposit (seasons that take one).",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_REGISTRATION),
     )
     def registration_deposit_confirm(
         self, info: Info, input: RegistrationIdInput

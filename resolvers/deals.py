@@ -18,6 +18,7 @@ from deals.services import (
     deal_transfer_record,
 )
 from kernel.errors import DomainError
+from kernel.permissions import Perm
 from schema.auctions import SeasonPayload
 from schema.context import Info
 from schema.deals import (
@@ -33,7 +34,7 @@ from schema.deals import (
     FilePayload,
     SeasonContractTemplateInput,
 )
-from schema.permissions import STAFF, IsAuthenticated
+from schema.permissions import IsAuthenticated, staff_with
 
 from .ids import decode_id
 from .payloads import payload
@@ -59,7 +60,7 @@ class DealQuery:
 
     @strawberry_django.connection(
         DjangoListConnection[DealType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_DEALS),
         description="Staff: every deal, newest first; lacksRegistration lists deals whose "
         "patent transfer or technology-contract registration is not recorded yet.",
     )
@@ -139,7 +140,7 @@ class DealMutation:
 
     @strawberry.mutation(
         description="Staff: cancel a deal whose buyer defaulted; the buyer gets a strike.",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_DEALS),
     )
     def deal_cancel(self, info: Info, input: DealCancelInput) -> DealPayload:
         return _deal_payload(
@@ -150,7 +151,7 @@ class DealMutation:
 
     @strawberry.mutation(
         description="Staff: export a season's lots, results and deals as an xlsx file.",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_DEALS),
     )
     def season_results_export(self, info: Info, season_id: relay.GlobalID) -> FilePayload:
         return payload(
@@ -164,7 +165,7 @@ class DealMutation:
 
     @strawberry.mutation(
         description="Staff: replace the default contract template for a season (PDF).",
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.MANAGE_AUCTIONS),
     )
     def season_contract_template_set(
         self, info: Info, input: SeasonContractTemplateInput

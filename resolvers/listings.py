@@ -6,6 +6,7 @@ from strawberry_django.relay import DjangoListConnection
 
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
+from kernel.permissions import Perm
 from listings.models import Listing, OwnershipChange
 from listings.selectors import listings_of_seller, listings_on_sale
 from listings.services import (
@@ -34,7 +35,7 @@ from schema.listings import (
     OwnershipChangePayload,
     OwnershipChangeType,
 )
-from schema.permissions import STAFF, IsAuthenticated
+from schema.permissions import IsAuthenticated, staff_with
 from schema.reviews import ReviewStatusEnum
 from schema.shops import AgreementType
 from shops.models import Shop
@@ -112,13 +113,13 @@ class ListingQuery:
 
     @strawberry_django.connection(
         DjangoListConnection[ListingNode],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_LISTING),
         description="Staff: listings awaiting review, oldest submission first.",
     )
     def listing_queue(
-        self, type: ListingTypeEnum | None = None, search: str | None = None
+        self, info: Info, type: ListingTypeEnum | None = None, search: str | None = None
     ) -> Iterable[Listing]:
-        queryset = review_queue(Listing)
+        queryset = review_queue(Listing, user=info.context.user)
         if type:
             queryset = queryset.filter(type=type.value)
         if search:
@@ -127,13 +128,15 @@ class ListingQuery:
 
     @strawberry_django.connection(
         DjangoListConnection[OwnershipChangeType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_OWNERSHIP_CHANGE),
         description="Staff: ownership change applications, oldest first.",
     )
     def ownership_change_queue(
-        self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self, info: Info, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
     ) -> Iterable[OwnershipChange]:
-        return review_queue(OwnershipChange, status=status.value if status else None)
+        return review_queue(
+            OwnershipChange, user=info.context.user, status=status.value if status else None
+        )
 
 
 @strawberry.type

@@ -9,12 +9,13 @@ from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import Identity, Verification
 from kernel.errors import CommonErrorCode, DomainError
+from kernel.permissions import Perm
 from reviews.selectors import review_queue
 from reviews.services import review_decide, review_kinds
 from schema.accounts import IdentityKindEnum, IdentityType, VerificationKindEnum, VerificationType
 from schema.context import Info
 from schema.errors import errors_from
-from schema.permissions import STAFF, forbidden
+from schema.permissions import REVIEWER, forbidden, staff_with
 from schema.reviews import (
     ReviewApproveInput,
     ReviewPayload,
@@ -58,47 +59,56 @@ def _search(queryset, search: str | None, *fields: str):
 class ReviewQuery:
     @strawberry_django.connection(
         DjangoListConnection[VerificationType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_VERIFICATION),
         description="Staff: real-name verifications to review, oldest submission first.",
     )
     def verification_queue(
         self,
+        info: Info,
         status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
         kind: VerificationKindEnum | None = None,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Verification]:
-        queryset = review_queue(Verification, status=status.value if status else None)
+        queryset = review_queue(
+            Verification, user=info.context.user, status=status.value if status else None
+        )
         if kind:
             queryset = queryset.filter(kind=kind.value)
         return _search(queryset, search or None, "name", "user__phone", "credit_code")
 
     @strawberry_django.connection(
         DjangoListConnection[IdentityType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_IDENTITY),
         description="Staff: identity applications to review, oldest submission first.",
     )
     def identity_queue(
         self,
+        info: Info,
         status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
         kind: IdentityKindEnum | None = None,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Identity]:
-        queryset = review_queue(Identity, status=status.value if status else None)
+        queryset = review_queue(
+            Identity, user=info.context.user, status=status.value if status else None
+        )
         if kind:
             queryset = queryset.filter(kind=kind.value)
         return _search(queryset, search or None, "user__verification__name", "user__phone")
 
     @strawberry_django.connection(
         DjangoListConnection[ShopType],
-        permission_classes=STAFF,
+        permission_classes=staff_with(Perm.REVIEW_SHOP),
         description="Staff: shop applications to review, oldest submission first.",
     )
     def shop_queue(
         self,
+        info: Info,
         status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
         search: str | None = strawberry.UNSET,
     ) -> Iterable[Shop]:
-        queryset = review_queue(Shop, status=status.value if status else None)
+        queryset = review_queue(
+            Shop, user=info.context.user, status=status.value if status else None
+        )
         return _search(queryset, search or None, "name", "identity__user__phone")
 
 
@@ -106,14 +116,14 @@ class ReviewQuery:
 class ReviewMutation:
     @strawberry.mutation(
         description="Staff: approve a pending verification, identity or shop application.",
-        permission_classes=STAFF,
+        permission_classes=REVIEWER,
     )
     def review_approve(self, info: Info, input: ReviewApproveInput) -> ReviewPayload:
         return _decide(info, input.id, approve=True)
 
     @strawberry.mutation(
         description="Staff: reject a pending application with a reason (sent by SMS).",
-        permission_classes=STAFF,
+        permission_classes=REVIEWER,
     )
     def review_reject(self, info: Info, input: ReviewRejectInput) -> ReviewPayload:
         return _decide(info, input.id, approve=False, reason=input.reason)

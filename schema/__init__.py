@@ -28,19 +28,20 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
+from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
 from subscriptions.notifications import NotificationSubscription
 
-_CLIENT_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"}
+MAX_PAGE = 100  # every connection's cap on first/last
 
 
 def _should_mask(error) -> bool:
-    """Hide internals in production; keep errors clients act on (auth, validation, and
-    every error raised on purpose as a GraphQLError with its code)."""
+    """Hide internals in production; keep errors clients act on: any error carrying an
+    ``extensions.code`` (auth, validation, coercion, limits) keeps its message and code."""
     extensions = error.extensions or {}
-    if extensions.get("code") in _CLIENT_CODES:
+    if extensions.get("code"):
         return False
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
@@ -99,11 +100,14 @@ def _extensions() -> list:
         DjangoOptimizerExtension,
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: QueryCostLimiter(max_nodes=settings.GRAPHQL_MAX_NODES, page_cap=MAX_PAGE),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
+    if not settings.GRAPHQL_FIELD_SUGGESTIONS:
+        extensions.append(NoFieldSuggestions)
     if settings.GRAPHQL_MASK_ERRORS:
         extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
     return extensions
@@ -114,5 +118,5 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=_extensions(),
-    config=StrawberryConfig(relay_max_results=100),
+    config=StrawberryConfig(relay_max_results=MAX_PAGE),
 )

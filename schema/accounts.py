@@ -6,6 +6,7 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 from strawberry.file_uploads import Upload
+from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import (
     ApiToken,
@@ -17,7 +18,7 @@ from accounts.models import (
     Verification,
     VerificationKind,
 )
-from accounts.selectors import identities_visible_to, verifications_visible_to
+from accounts.selectors import identities_visible_to, users_visible_to, verifications_visible_to
 
 from .context import Info
 from .errors import Error
@@ -68,16 +69,13 @@ class UserType(relay.Node):
     identities: list["IdentityType"] = strawberry_django.field(
         description="Your identity applications."
     )
-    tokens: list["ApiTokenType"] = strawberry_django.field(
+    tokens: "DjangoListConnection[ApiTokenType]" = strawberry_django.connection(
         description="Your API tokens (newest first), including revoked and expired ones."
     )
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
-        user = info.context.user
-        if not user.is_authenticated:
-            return queryset.none()
-        return queryset if user.is_staff else queryset.filter(pk=user.pk)
+        return queryset & users_visible_to(info.context.user)
 
 
 @strawberry_django.type(

@@ -5,6 +5,7 @@ import strawberry
 import strawberry_django
 from django.db.models import F, Prefetch
 from strawberry import relay
+from strawberry_django.relay import DjangoListConnection
 
 from auctions.models import (
     AuctionSession,
@@ -17,7 +18,7 @@ from auctions.models import (
     lot_phase,
 )
 from auctions.selectors import registrations_visible_to
-from auctions.services.chain import bid_chain_verify
+from auctions.services.chain import CHAIN_FIELDS, bid_chain_advance
 from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
 
@@ -73,6 +74,10 @@ class BidType:
     ends_at_after: datetime = strawberry_django.field(description="The lot's end after it.")
     hash: str = strawberry_django.field(description="Hash over the previous hash and this bid.")
 
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset.order_by("-seq")
+
 
 @strawberry.type(description="The result of recomputing a lot's bid hash chain.")
 class BidChain:
@@ -95,8 +100,8 @@ class RegistrationType(relay.Node, ReviewableInterface):
     deposit_amount: Decimal | None
     deposit_confirmed_at: datetime | None
     lot: "LotType"
-    bids: list[BidType] = strawberry_django.field(
-        description="Your own bids on this lot, by sequence (my auctions)."
+    bids: DjangoListConnection[BidType] = strawberry_django.connection(
+        description="Your own bids on this lot, newest first (my auctions)."
     )
 
     @strawberry_django.field(only=["proxy__max_amount"], description="Your maximum, if set.")
@@ -196,16 +201,22 @@ class LotType(relay.Node):
             return self.winner_number_
         return self.winner.bidder_number if self.winner_id else None
 
-    bids: list[BidType] = strawberry_django.field(
-        description="The public bid record, by sequence (bidder numbers only)."
+    bids: DjangoListConnection[BidType] = strawberry_django.connection(
+        description="The public bid record, newest first (bidder numbers only)."
     )
 
-    @strawberry.field(
-        description="Recompute the tamper-evident bid log and compare. Reads every bid of "
-        "the lot: ask for it on one lot, not in lists."
+    @strawberry_django.field(
+        only=["last_seq", "head_hash", *CHAIN_FIELDS],
+        description="The tamper-evident bid log's check: each bid is recomputed once, after "
+        "it is placed, and the result kept, so asking costs no more with a long log. "
+        "verified is true when every bid up to the last matched; a long backlog is checked "
+        "over several requests (length tells how far).",
     )
-    def bid_chain(self) -> BidChain:
-        check = bid_chain_verify(self)
+    def bid_chain(self, info: Info) -> BidChain:
+        context = info.context
+        before = self.chain_verified_seq
+        check = bid_chain_advance(self, budget=context.bid_chain_budget)
+        context.bid_chain_budget -= max(0, check.length - before)
         return BidChain(
             verified=check.verified,
             length=check.length,

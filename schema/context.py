@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from strawberry.types import Info as _Info
 
 from accounts.events import session_credential, token_credential
+from kernel.addresses import client_address_from
 
 
 @dataclass
@@ -18,6 +19,8 @@ class Context:
     connection_params: dict | None = None  # graphql-transport-ws connection_init payload
     auth_token: Any = None  # the bearer token (ApiToken) that signed this caller in, if any
     language: str | None = None  # the socket's language (HTTP: LocaleMiddleware's)
+    # Bids one request may still recompute for bidChain (shared by every lot it shows).
+    bid_chain_budget: int = 2000
 
     def __post_init__(self) -> None:
         if self.user is None:
@@ -50,8 +53,8 @@ class Context:
         return None
 
     def client_address(self) -> str | None:
-        meta = getattr(self.request, "META", {})
-        return meta.get("REMOTE_ADDR") or None
+        """The client's address as the trusted proxies tell it (kernel.addresses)."""
+        return client_address_from(getattr(self.request, "META", {}))
 
 
 def _anonymous():

@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与认证"
 
     def ready(self) -> None:
+        from kernel.permissions import Perm
         from reviews.services import ReviewKind, review_kind_register
 
         from .models import Identity, Verification
@@ -15,7 +16,7 @@ class AccountsConfig(AppConfig):
                 key="VERIFICATION",
                 label="实名认证",
                 model=Verification,
-                permission="accounts.review_verification",
+                permission=Perm.REVIEW_VERIFICATION,
                 applicant=lambda verification: verification.user,
             )
         )
@@ -24,7 +25,7 @@ class AccountsConfig(AppConfig):
                 key="IDENTITY",
                 label="身份",
                 model=Identity,
-                permission="accounts.review_identity",
+                permission=Perm.REVIEW_IDENTITY,
                 applicant=lambda identity: identity.user,
             )
         )

@@ -40,6 +40,10 @@ class AccountErrorCode(ErrorCode):
         _("Too many wrong passwords; try again later or log in with an SMS code."),
     )
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED", _("This account is disabled.")
+    TOO_MANY_ATTEMPTS = (
+        "TOO_MANY_ATTEMPTS",
+        _("Too many wrong codes from your network; try again later."),
+    )
     PASSWORD_INVALID = "PASSWORD_INVALID", _("The password is not acceptable: {detail}")
     CURRENT_PASSWORD_WRONG = "CURRENT_PASSWORD_WRONG", _("The current password is wrong.")
     TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND", _("No such token of yours.")

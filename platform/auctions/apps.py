@@ -6,6 +6,7 @@ class AuctionsConfig(AppConfig):
     verbose_name = "竞价"
 
     def ready(self) -> None:
+        from kernel.permissions import Perm
         from reviews.services import ReviewKind, review_kind_register
 
         from .models import Registration
@@ -19,7 +20,7 @@ class AuctionsConfig(AppConfig):
                 key="REGISTRATION",
                 label="竞买报名",
                 model=Registration,
-                permission="auctions.review_registration",
+                permission=Perm.REVIEW_REGISTRATION,
                 applicant=lambda registration: registration.user,
                 describe=lambda registration: registration.lot.listing.title,
                 check=registration_before_decision,

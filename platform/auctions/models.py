@@ -111,6 +111,11 @@ class Lot(models.Model):
     bid_count = models.PositiveIntegerField("出价次数", default=0)
     last_seq = models.PositiveIntegerField("最新序号", default=0)
     head_hash = models.CharField("出价链头哈希", max_length=64, blank=True)
+    # The bid chain is verified incrementally: bids up to chain_verified_seq were recomputed
+    # once and matched (their last hash kept), so no read re-reads them; a break is sticky.
+    chain_verified_seq = models.PositiveIntegerField("出价链已校验至", default=0)
+    chain_verified_hash = models.CharField("已校验链头哈希", max_length=64, blank=True)
+    chain_broken_at_seq = models.PositiveIntegerField("出价链断裂于", null=True, blank=True)
     next_bidder_number = models.PositiveIntegerField("下一个竞买号", default=1)
     has_proxies = models.BooleanField(
         "有代理出价", default=False, help_text="有竞买人设置了最高出价（出价时才需查询代理出价）"

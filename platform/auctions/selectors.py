@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from kernel.permissions import Perm, staff_can
 from listings.models import ListingStatus
 
 from .models import AuctionSession, Bid, Lot, LotPhase, Registration, Season
@@ -57,7 +58,7 @@ def bids_public(lot: Lot) -> QuerySet[Bid]:
 def registrations_visible_to(user) -> QuerySet[Registration]:
     if not user.is_authenticated:
         return Registration.objects.none()
-    if user.is_staff:
+    if staff_can(user, Perm.REVIEW_REGISTRATION, Perm.MANAGE_DEALS):
         return Registration.objects.all()
     return Registration.objects.filter(user=user)
 

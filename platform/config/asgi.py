@@ -13,11 +13,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from config.limits import BodyLimit  # noqa: E402
 from subscriptions.consumer import graphql_ws_consumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        # A body past its cap is refused while it streams in, before Django reads it.
+        "http": BodyLimit(django_application),
         "websocket": AuthMiddlewareStack(URLRouter([path("graphql", graphql_ws_consumer())])),
     }
 )

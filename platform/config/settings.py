@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.BearerTokenMiddleware",
+    "config.middleware.GraphQLRequestLimits",  # issue 9: body bounds before parsing
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -200,6 +201,15 @@ LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LISTING_IMPORT_MAX_ROWS = env_int("LISTING_IMPORT_MAX_ROWS", 10_000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("FILE_UPLOAD_MAX_COUNT", 5)
 FILE_URL_MAX_AGE = timedelta(seconds=env_int("FILE_URL_MAX_AGE_SECONDS", 300))
+# issue 9: a GraphQL request's body (config.middleware, config.limits): room for the largest
+# set of uploads when signed in, 1 MiB when anonymous; JSON nesting and multipart map caps.
+GRAPHQL_MAX_BODY_BYTES = env_int(
+    "GRAPHQL_MAX_BODY_BYTES",
+    max(FILE_UPLOAD_MAX_BYTES * DATA_UPLOAD_MAX_NUMBER_FILES, LISTING_IMPORT_MAX_BYTES) + 2**20,
+)
+GRAPHQL_MAX_ANONYMOUS_BODY_BYTES = env_int("GRAPHQL_MAX_ANONYMOUS_BODY_BYTES", 2**20)
+GRAPHQL_MAX_JSON_DEPTH = env_int("GRAPHQL_MAX_JSON_DEPTH", 32)
+GRAPHQL_MAX_UPLOAD_PATHS = env_int("GRAPHQL_MAX_UPLOAD_PATHS", 20)
 
 # Sessions and CSRF. Bearer-token requests carry no ambient credential and skip CSRF;
 # cookie sessions are checked (see config.views.GraphQLView).
@@ -221,6 +231,20 @@ SMS_CODE_DAILY_LIMIT_PER_ADDRESS = env_int("SMS_CODE_DAILY_LIMIT_PER_ADDRESS", 5
 PASSWORD_LOGIN_MAX_FAILURES = 10
 PASSWORD_LOGIN_LOCK = timedelta(minutes=15)
 
+# issue 9: how far X-Forwarded-For is believed (kernel.addresses): the number of proxies in
+# front of Daphne, or their networks (comma-separated CIDRs). Neither: the TCP peer.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS")
+# Failed logins and code checks per client address (kernel.throttle), within FAILURE_WINDOW.
+PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+CODE_FAILURES_PER_ADDRESS = env_int("CODE_FAILURES_PER_ADDRESS", 30)
+FAILURE_WINDOW = timedelta(minutes=15)
+# The admin login checks passwords through the same counters as the GraphQL login.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.PhonePasswordBackend",
+    "django.contrib.auth.backends.ModelBackend",  # resolves sessions made before; see backends
+]
+
 # Patent information service (auto-fill): the local registry by default, or an HTTP service.
 PATENT_PROVIDER = env("PATENT_PROVIDER", "listings.patents.LocalRegistryProvider")
 PATENT_SERVICE_URL = env("PATENT_SERVICE_URL")
@@ -234,9 +258,12 @@ BUYER_STRIKES_TO_BAR = env_int("BUYER_STRIKES_TO_BAR", 2)
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
+# issue 9: the most nodes one document may ask for (each connection's first multiplies).
+GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 10_000)
 GRAPHQL_IDE = not PRODUCTION and env_bool("GRAPHQL_IDE", True)
 GRAPHQL_INTROSPECTION = not PRODUCTION and env_bool("GRAPHQL_INTROSPECTION", True)
 GRAPHQL_MASK_ERRORS = PRODUCTION
+GRAPHQL_FIELD_SUGGESTIONS = not PRODUCTION  # issue 9: "Did you mean …?" maps the schema
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,7 +2,6 @@
 
 import io
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from openpyxl import Workbook
 
@@ -10,8 +9,8 @@ from auctions.models import Lot
 from files.models import FileKind
 from files.services import XLSX, file_save
 from kernel.clock import SHANGHAI, now
-
-from .services import MANAGE_PERMISSION
+from kernel.permissions import Perm, staff_require
+from kernel.xlsx import safe_row
 
 HEADERS = [
     "场次",
@@ -35,11 +34,10 @@ HEADERS = [
 def season_results_export(*, actor, season_id: int):
     """Write every lot of the season with its result and deal into a workbook (a private
     file of the staff member who asked), streaming rows (write-only mode)."""
-    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
-        raise PermissionDenied
+    staff_require(actor, Perm.MANAGE_DEALS)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("成交结果")
-    sheet.append(HEADERS)
+    sheet.append(safe_row(sheet, HEADERS))
     lots = (
         Lot.objects.filter(session__season_id=season_id)
         .select_related(
@@ -55,23 +53,26 @@ def season_results_export(*, actor, season_id: int):
         season_name = lot.session.season.name
         deal = getattr(lot, "deal", None)
         sheet.append(
-            [
-                lot.session.name,
-                lot.listing.title,
-                lot.listing.get_type_display(),
-                lot.listing.patent_number,
-                lot.listing.shop.name,
-                float(lot.start_price),
-                lot.bid_count,
-                lot.get_result_display() if lot.result else "未结束",
-                float(lot.final_price) if lot.final_price is not None else None,
-                lot.winner.bidder_number if lot.winner_id else "",
-                lot.winner.user.verification.name if lot.winner_id else "",
-                deal.serial if deal else "",
-                deal.get_status_display() if deal else "",
-                deal.contract_deadline.isoformat() if deal else "",
-                ("是" if deal.overdue_at else "否") if deal else "",
-            ]
+            safe_row(
+                sheet,
+                [
+                    lot.session.name,
+                    lot.listing.title,
+                    lot.listing.get_type_display(),
+                    lot.listing.patent_number,
+                    lot.listing.shop.name,
+                    float(lot.start_price),
+                    lot.bid_count,
+                    lot.get_result_display() if lot.result else "未结束",
+                    float(lot.final_price) if lot.final_price is not None else None,
+                    lot.winner.bidder_number if lot.winner_id else "",
+                    lot.winner.user.verification.name if lot.winner_id else "",
+                    deal.serial if deal else "",
+                    deal.get_status_display() if deal else "",
+                    deal.contract_deadline.isoformat() if deal else "",
+                    ("是" if deal.overdue_at else "否") if deal else "",
+                ],
+            )
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

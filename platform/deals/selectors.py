@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from kernel.permissions import Perm, staff_can
+
 from .models import Deal, DealStatus, Strike
 
 
 def deals_visible_to(user) -> QuerySet[Deal]:
-    """The buyer and the seller see their deal; staff see all."""
+    """The buyer and the seller see their deal; staff who manage deals see all."""
     if not user.is_authenticated:
         return Deal.objects.none()
-    if user.is_staff:
+    if staff_can(user, Perm.MANAGE_DEALS):
         return Deal.objects.all()
     return Deal.objects.filter(Q(buyer=user) | Q(seller=user))
 

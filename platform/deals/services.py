@@ -1,7 +1,6 @@
 """Settlement: the deal notice, the contract within 5 working days, the payment proof,
 delivery and the transaction certificate; reminders, overdue marks and defaults."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -11,6 +10,7 @@ from files.models import FileKind
 from files.services import PDF, file_save, file_store
 from kernel.clock import SHANGHAI, local_today, now
 from kernel.errors import DomainError, ErrorCollector
+from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
 from kernel.workdays import add_working_days, previous_working_day
 from listings.models import ListingStatus
@@ -21,7 +21,6 @@ from .errors import DealErrorCode
 from .models import Deal, DealStatus, Strike
 
 CONTRACT_WORKING_DAYS = 5
-MANAGE_PERMISSION = "deals.manage_deals"
 
 
 def _buyer_name(deal: Deal) -> str:
@@ -269,8 +268,7 @@ def deal_transfer_record(
 def deal_cancel(*, actor, deal_id: int, reason: str) -> Deal:
     """Staff cancel a deal whose buyer defaulted: the buyer gets a strike, the listing may
     be put up again."""
-    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
-        raise PermissionDenied
+    staff_require(actor, Perm.MANAGE_DEALS)
     deal = _locked_deal(deal_id)
     _expect(
         deal,

@@ -1,16 +1,38 @@
 from django.core import signing
 from django.urls import reverse
 
+from kernel.permissions import Perm, staff_can
+
 from .models import FileKind, PrivateFile
 
 SIGNING_SALT = "files.download"
 
+# The staff permissions that entitle to read each kind of file (any one of them).
+STAFF_READERS = {
+    FileKind.VERIFICATION_CERTIFICATE: (
+        Perm.REVIEW_VERIFICATION,
+        Perm.REVIEW_IDENTITY,
+        Perm.REVIEW_REGISTRATION,
+    ),
+    FileKind.IDENTITY_CERTIFICATE: (Perm.REVIEW_IDENTITY, Perm.REVIEW_SHOP),
+    FileKind.LISTING_IMPORT: (Perm.REVIEW_LISTING,),
+    FileKind.LISTING_IMPORT_RESULT: (Perm.REVIEW_LISTING,),
+    FileKind.COMMITMENT_LETTER: (Perm.REVIEW_REGISTRATION,),
+    FileKind.DEAL_NOTICE: (Perm.MANAGE_DEALS,),
+    FileKind.CONTRACT: (Perm.MANAGE_DEALS,),
+    FileKind.CONTRACT_TEMPLATE: (Perm.MANAGE_AUCTIONS, Perm.MANAGE_DEALS),
+    FileKind.PAYMENT_PROOF: (Perm.MANAGE_DEALS,),
+    FileKind.CERTIFICATE: (Perm.MANAGE_DEALS,),
+    FileKind.RESULTS_EXPORT: (Perm.MANAGE_DEALS,),
+}
+
 
 def file_can_download(*, user, file: PrivateFile) -> bool:
-    """Its owner, staff, and the users it is shared with (a deal's counterparty)."""
+    """Its owner, the staff whose work needs its kind, and the users it is shared with (a
+    deal's counterparty)."""
     if not user.is_authenticated:
         return False
-    if file.owner_id == user.pk or user.is_staff:
+    if file.owner_id == user.pk or staff_can(user, *STAFF_READERS.get(file.kind, ())):
         return True
     if file.kind == FileKind.CONTRACT_TEMPLATE:  # a season's template is for every party
         return True

@@ -144,6 +144,16 @@ def file_check(*, upload, kind: str, field: str) -> FileType:
     return file_type
 
 
+def display_name(name: str | None, file_type: FileType) -> str:
+    """The name a file is listed and served under: the client's base name (no directories)
+    with the extension of the type detected from its content, so a PDF sent as
+    ``../../evil.html`` is ``evil.pdf``."""
+    base = PurePosixPath(str(name or "").replace("\\", "/")).name.strip().strip(".")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = stem.strip() or "upload"
+    return f"{stem[: 250 - len(file_type.extension)]}.{file_type.extension}"
+
+
 def file_store(*, upload, kind: str, owner, field: str) -> PrivateFile:
     """Check and store an upload for ``owner``. Call inside the operation's transaction; the
     bytes written for a transaction that rolls back are left for ``files_prune``."""
@@ -154,11 +164,10 @@ def file_store(*, upload, kind: str, owner, field: str) -> PrivateFile:
     upload.seek(0)
     stored_name = f"{now():%Y/%m}/{uuid.uuid4().hex}.{file_type.extension}"
     stored_name = default_storage.save(stored_name, upload)
-    original = PurePosixPath(str(getattr(upload, "name", "") or "upload")).name[:255]
     return PrivateFile.objects.create(
         owner=owner,
         kind=kind,
-        name=original,
+        name=display_name(getattr(upload, "name", ""), file_type),
         content_type=file_type.content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

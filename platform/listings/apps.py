@@ -6,6 +6,7 @@ class ListingsConfig(AppConfig):
     verbose_name = "标的物"
 
     def ready(self) -> None:
+        from kernel.permissions import Perm
         from reviews.services import ReviewKind, review_kind_register
 
         from . import services
@@ -16,7 +17,7 @@ class ListingsConfig(AppConfig):
                 key="LISTING",
                 label="商品上架",
                 model=Listing,
-                permission="listings.review_listing",
+                permission=Perm.REVIEW_LISTING,
                 applicant=lambda listing: listing.shop.identity.user,
                 describe=lambda listing: listing.title,
                 pending=ListingStatus.PENDING_REVIEW,
@@ -30,7 +31,7 @@ class ListingsConfig(AppConfig):
                 key="OWNERSHIP_CHANGE",
                 label="权属变更",
                 model=OwnershipChange,
-                permission="listings.review_ownershipchange",
+                permission=Perm.REVIEW_OWNERSHIP_CHANGE,
                 applicant=lambda change: change.applicant,
                 describe=lambda change: change.listing.title,
                 on_decided=services.ownership_change_on_decided,

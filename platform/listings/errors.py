@@ -95,6 +95,10 @@ class ImportErrorCode(ErrorCode):
         "TOO_MANY_ROWS",
         _("The workbook has more than {limit} data rows: split it into several files."),
     )
+    TOO_MANY_CELLS = (
+        "TOO_MANY_CELLS",
+        _("The workbook holds more than {limit} texts: split it into several files."),
+    )
     UNREADABLE_WORKBOOK = (
         "UNREADABLE_WORKBOOK",
         _(

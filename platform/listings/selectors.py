@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from kernel.permissions import Perm, staff_can
 
 from .models import Listing, ListingStatus, OwnershipChange
 from .patent_numbers import parse_patent_number
@@ -11,8 +12,9 @@ PUBLIC_STATUSES = (*ON_SALE, ListingStatus.SOLD, ListingStatus.UNSOLD)
 
 
 def listings_visible_to(user: User) -> QuerySet[Listing]:
-    """On sale or auctioned for everyone; every status for its seller and staff."""
-    if user.is_authenticated and user.is_staff:
+    """On sale or auctioned for everyone; every status for its seller and for the staff who
+    review listings or put them up in sessions."""
+    if staff_can(user, Perm.REVIEW_LISTING, Perm.MANAGE_AUCTIONS):
         return Listing.objects.all()
     visible = Q(status__in=PUBLIC_STATUSES)
     if user.is_authenticated:
@@ -53,6 +55,6 @@ def listings_of_seller(*, user: User, status: str | None = None, type: str | Non
 def ownership_changes_visible_to(user: User) -> QuerySet[OwnershipChange]:
     if not user.is_authenticated:
         return OwnershipChange.objects.none()
-    if user.is_staff:
+    if staff_can(user, Perm.REVIEW_OWNERSHIP_CHANGE):
         return OwnershipChange.objects.all()
     return OwnershipChange.objects.filter(applicant=user)

@@ -1,6 +1,8 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
+from kernel.permissions import staff_can
+
 from .models import Reviewable, ReviewRecord, ReviewStatus
 
 
@@ -27,23 +29,27 @@ def review_status(subject: Reviewable) -> str | None:
 
 
 def review_visible_to(user, subject: Reviewable) -> bool:
-    """Decision reasons and history are for the applicant and staff."""
+    """Decision reasons and history are for the applicant and the kind's reviewers."""
     from .services import review_kind_for
 
     if not user.is_authenticated:
         return False
-    if user.is_staff:
+    kind = review_kind_for(type(subject))
+    if staff_can(user, kind.permission):
         return True
-    return review_kind_for(type(subject)).applicant(subject).pk == user.pk
+    return kind.applicant(subject).pk == user.pk
 
 
-def review_queue(model: type, *, status: str | None = ReviewStatus.PENDING) -> QuerySet:
-    """Staff's queue of one reviewable kind, oldest submission first; ``status`` is a
+def review_queue(model: type, *, user, status: str | None = ReviewStatus.PENDING) -> QuerySet:
+    """The queue of one reviewable kind, oldest submission first, for those holding the
+    kind's review permission (empty for anyone else, staff included); ``status`` is a
     ReviewStatus, translated into the kind's own status value (a listing in review is
     PENDING_REVIEW)."""
     from .services import review_kind_for
 
     kind = review_kind_for(model)
+    if not staff_can(user, kind.permission):
+        return model.objects.none()
     queue = model.objects.exclude(submitted_at=None).order_by("submitted_at", "pk")
     if not status:
         return queue

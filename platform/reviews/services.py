@@ -17,6 +17,7 @@ from django.db import transaction
 
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
+from kernel.permissions import staff_can
 from live.events import LiveEvent, publish_to_user
 from notifications.services import notify
 
@@ -74,7 +75,7 @@ def review_kinds() -> list[ReviewKind]:
 
 def can_review(*, user, model: type) -> bool:
     kind = _KINDS.get(model)
-    return bool(kind and user.is_authenticated and user.is_staff and user.has_perm(kind.permission))
+    return bool(kind and staff_can(user, kind.permission))
 
 
 def review_submit(*, subject: Reviewable, actor, snapshot: dict) -> None:
@@ -112,6 +113,12 @@ def review_record_change(*, subject: Reviewable, actor, snapshot: dict) -> None:
     )
 
 
+def review_refuse_own(*, kind: ReviewKind, subject: Reviewable, actor) -> None:
+    """Four eyes: nobody decides (or confirms a step of) an application they made."""
+    if kind.applicant(subject).pk == actor.pk:
+        raise DomainError(ReviewErrorCode.OWN_APPLICATION, field="id")
+
+
 @transaction.atomic
 def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "") -> Reviewable:
     """Approve or reject one pending application; tells the applicant by SMS, in the inbox and
@@ -130,6 +137,7 @@ def review_decide(*, model: type, pk: int, actor, approve: bool, reason: str = "
     subject = model.objects.select_for_update().filter(pk=pk).first()
     if subject is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    review_refuse_own(kind=kind, subject=subject, actor=actor)
     if subject.status != kind.pending:
         raise DomainError(ReviewErrorCode.REVIEW_NOT_PENDING, field="id")
     kind.check(subject, approve)

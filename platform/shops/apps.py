@@ -6,6 +6,7 @@ class ShopsConfig(AppConfig):
     verbose_name = "店铺"
 
     def ready(self) -> None:
+        from kernel.permissions import Perm
         from reviews.services import ReviewKind, review_kind_register
 
         from .models import Shop
@@ -15,7 +16,7 @@ class ShopsConfig(AppConfig):
                 key="SHOP",
                 label="开通店铺",
                 model=Shop,
-                permission="shops.review_shop",
+                permission=Perm.REVIEW_SHOP,
                 applicant=lambda shop: shop.identity.user,
             )
         )

@@ -21,7 +21,10 @@ mutation($input: LoginInput!) {
 
 LOGOUT = "mutation { logout { errors { code } } }"
 
-ME = "{ me { id phone isStaff hasPassword tokens { id name revokedAt } } }"
+ME = (
+    "{ me { id phone isStaff hasPassword "
+    "tokens(first: 10) { edges { node { id name revokedAt } } } } }"
+)
 
 PASSWORD_SET = """
 mutation($input: PasswordSetInput!) {

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from accounts.models import ApiToken, SmsCode, User
+from accounts.services.auth import NOTICE_NOT_REGISTERED, NOTICE_REGISTERED
 from kernel.clock import now
 from tests.api import operations as op
 from tests.api.helpers import error_codes, register_and_login
@@ -133,13 +134,22 @@ def test_the_daily_cap_per_client_address_holds(gql, settings):
     assert error_codes(send_code(gql, "13800000003")) == ["SMS_DAILY_LIMIT_REACHED"]
 
 
-def test_registering_a_known_number_is_refused(gql):
+def test_a_register_code_for_a_known_number_answers_alike_and_tells_only_the_phone(gql, sms_outbox):
     UserFactory(phone=PHONE)
-    assert error_codes(send_code(gql)) == ["PHONE_ALREADY_REGISTERED"]
+    known = send_code(gql)
+    unknown = send_code(gql, "13800000077")
+
+    assert known == {**unknown, "sentTo": known["sentTo"]} and known["errors"] == []
+    assert sms_outbox[0] == (PHONE, NOTICE_REGISTERED)
 
 
-def test_login_code_for_an_unknown_number_is_refused(gql):
-    assert error_codes(send_code(gql, purpose="LOGIN")) == ["PHONE_NOT_REGISTERED"]
+def test_a_login_code_for_an_unknown_number_answers_alike_and_tells_only_the_phone(gql, sms_outbox):
+    UserFactory(phone="13800000077")
+    unknown = send_code(gql, purpose="LOGIN")
+    known = send_code(gql, "13800000077", purpose="LOGIN")
+
+    assert unknown == {**known, "sentTo": unknown["sentTo"]} and unknown["errors"] == []
+    assert sms_outbox[0] == (PHONE, NOTICE_NOT_REGISTERED)
 
 
 def test_login_with_an_sms_code(gql, sms_outbox):
@@ -204,7 +214,7 @@ def test_an_expired_token_authenticates_nobody(gql, sms_outbox, settings):
 
 def test_a_token_can_be_revoked_by_id_but_not_someone_elses(gql, sms_outbox, make_gql):
     register_and_login(gql, sms_outbox, PHONE)
-    token_id = gql(op.ME)["data"]["me"]["tokens"][0]["id"]
+    token_id = gql(op.ME)["data"]["me"]["tokens"]["edges"][0]["node"]["id"]
     other = make_gql()
     with time_machine.travel(now() + timedelta(seconds=61)):
         register_and_login(other, sms_outbox, "13900000009")
@@ -243,3 +253,24 @@ def test_a_signed_in_only_mutation_says_unauthenticated(gql):
     response = gql(op.LOGOUT)
     assert response["data"] is None
     assert response["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_behind_a_load_balancer_the_address_cap_is_per_client_not_per_balancer(gql, settings):
+    settings.SMS_CODE_DAILY_LIMIT_PER_ADDRESS = 2
+    settings.TRUSTED_PROXY_HOPS = 1
+    gql.http.defaults["REMOTE_ADDR"] = "10.0.0.5"  # every request comes through the balancer
+
+    for index in range(2):
+        forwarded = {"X-Forwarded-For": "203.0.113.7"}
+        assert send_code(gql, f"1380000000{index}", headers=forwarded)["errors"] == []
+    spoofed = {"X-Forwarded-For": "6.6.6.6, 203.0.113.7"}
+    other = {"X-Forwarded-For": "198.51.100.1"}
+
+    assert error_codes(send_code(gql, "13800000003", headers=spoofed)) == [
+        "SMS_DAILY_LIMIT_REACHED"
+    ]
+    assert send_code(gql, "13800000004", headers=other)["errors"] == []
+    assert set(SmsCode.objects.values_list("client_address", flat=True)) == {
+        "203.0.113.7",
+        "198.51.100.1",
+    }

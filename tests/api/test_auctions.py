@@ -69,7 +69,7 @@ query($id: ID!) {
   node(id: $id) { ... on Lot {
     phase currentPrice bidCount lastSeq endsAt serverTime timeLeftSeconds rules
     registrationDeadline reserveMet result finalPrice winnerBidderNumber
-    bids { seq amount bidderNumber }
+    bids(first: 10) { totalCount edges { node { seq amount bidderNumber } } }
     bidChain { verified length headHash }
     myRegistration { status bidderNumber }
   } }
@@ -264,9 +264,9 @@ def test_bidding_through_the_api_and_the_public_record(signed_in_as, make_gql):
     assert public["currentPrice"] == "102000.00"
     assert public["bidCount"] == 2
     assert public["phase"] == "BIDDING"
-    assert [bid["bidderNumber"] for bid in public["bids"]] == [
-        f"{the_lot.pk:03d}001",
+    assert [edge["node"]["bidderNumber"] for edge in public["bids"]["edges"]] == [
         f"{the_lot.pk:03d}002",
+        f"{the_lot.pk:03d}001",
     ]
     assert public["bidChain"]["verified"] is True
     assert public["myRegistration"] is None
@@ -467,14 +467,20 @@ def test_my_auctions_show_my_registrations_with_my_bids(signed_in_as):
     bid_place(user=alice, lot_id=the_lot.pk, amount=Decimal("102000"), idempotency_key="my-0000003")
 
     mine = signed_in_as(alice)(
-        "{ myRegistrations { edges { node { bidderNumber bids { seq amount } } } } }"
+        "{ myRegistrations { edges { node { bidderNumber "
+        "bids(first: 10) { edges { node { seq amount } } } } } } }"
     )["data"]["myRegistrations"]["edges"]
 
     assert mine == [
         {
             "node": {
                 "bidderNumber": f"{the_lot.pk:03d}001",
-                "bids": [{"seq": 1, "amount": "100000.00"}, {"seq": 3, "amount": "102000.00"}],
+                "bids": {
+                    "edges": [
+                        {"node": {"seq": 3, "amount": "102000.00"}},
+                        {"node": {"seq": 1, "amount": "100000.00"}},
+                    ]
+                },
             }
         }
     ]

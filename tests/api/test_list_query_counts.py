@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from auctions.services.bidding import bid_place
 from tests.factories import ListingFactory, UserFactory, auction_session, bidder, lot
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,8 @@ LOTS = """
     id phase rules registrationDeadline winnerBidderNumber reserveMet currentPrice
     listing { title seasonEligible shop { name identityKind } }
     myRegistration { status bidderNumber commitmentLetter { name } proxyMaxAmount }
+    bids(first: 5) { totalCount edges { node { seq bidderNumber } } }
+    bidChain { verified length }
 } } } }"""
 LISTINGS = """
 { listings(first: 50) { edges { node {
@@ -33,7 +36,12 @@ def queries(client, query) -> int:
 
 def make_lot(session, user):
     the_lot = lot(session_obj=session, start_price=Decimal("100000.00"))
-    bidder(the_lot)
+    bid_place(
+        user=bidder(the_lot),
+        lot_id=the_lot.pk,
+        amount=Decimal("100000.00"),
+        idempotency_key=f"count-{the_lot.pk:06d}",
+    )
     return the_lot
 
 

@@ -18,7 +18,11 @@ from agreements.models import AgreementKind
 from config.asgi import application
 from listings.imports import services
 from listings.imports.result import BAD_FILL
-from listings.imports.services import listing_import_process, listing_import_upload
+from listings.imports.services import (
+    listing_import_process,
+    listing_import_upload,
+    listing_imports_process_queued,
+)
 from listings.imports.template import DATA_SHEET
 from tests.api.helpers import error_codes, gid
 from tests.factories import ListingFactory, current_agreement, open_shop, valid_patent_number
@@ -174,10 +178,14 @@ def test_a_wrong_template_names_the_columns_in_the_message(signed_in_as):
     shop = open_shop()
     seller = signed_in_as(shop.identity.user)
 
-    result = upload(seller, shop, workbook_bytes("PATENT", [patent_row(1)]), type="ACHIEVEMENT")
+    queued = upload(seller, shop, workbook_bytes("PATENT", [patent_row(1)]), type="ACHIEVEMENT")
+    assert queued["errors"] == []
+    listing_imports_process_queued()
 
-    assert error_codes(result) == ["WRONG_TEMPLATE"]
-    assert "成果名称、成果简介、权利人、成熟度" in result["errors"][0]["message"]
+    failed = read_import(seller, queued["listingImport"]["id"])
+    assert failed["status"] == "FAILED"
+    assert failed["failure"]["code"] == "WRONG_TEMPLATE"
+    assert "成果名称、成果简介、权利人、成熟度" in failed["failure"]["message"]
 
 
 @pytest.mark.django_db
@@ -218,7 +226,7 @@ def test_a_hundred_listings_from_one_workbook_all_through_the_api(
     uploaded = upload(seller, shop, content)
     assert uploaded["errors"] == []
     queued = uploaded["listingImport"]
-    assert (queued["status"], queued["totalRows"], queued["processedRows"]) == ("QUEUED", 100, 0)
+    assert (queued["status"], queued["totalRows"], queued["processedRows"]) == ("QUEUED", 0, 0)
     assert queued["sourceFile"] == {"name": "专利批量导入.xlsx", "contentType": XLSX_TYPE}
     run_worker()
 

@@ -521,3 +521,13 @@ def test_permission_denial_is_reported_when_the_action_is_called_directly(
     assert [str(m) for m in request._messages] == ["您没有审核实名认证的权限，未作任何处理。"]
     submitted_verification.refresh_from_db()
     assert submitted_verification.status == ReviewStatus.PENDING
+
+
+def test_the_admin_refuses_a_reviewer_their_own_application(client_as, reviewer):
+    mine = VerificationFactory(user=reviewer, status=ReviewStatus.PENDING)
+
+    response = approve(client_as(reviewer), Verification, mine, follow=True)
+
+    assert texts(response) == [f"「{mine}」：不能审核本人提交的申请，请由其他审核员处理。"]
+    mine.refresh_from_db()
+    assert mine.status == ReviewStatus.PENDING

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,6 +19,7 @@ from accounts.validators import normalize_phone
 from kernel.clock import SHANGHAI, now
 from kernel.errors import DomainError
 from kernel.locks import serialize_on
+from kernel.throttle import throttle_blocked, throttle_clear, throttle_hit
 from notifications.services import sms_send
 
 
@@ -40,14 +40,31 @@ def _start_of_local_day():
     return now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+NOTICE_REGISTERED = (
+    "【省技术产权交易市场】有人用本号码申请注册，但本号码已注册，请直接登录。"
+    "如非本人操作，请忽略本短信。"
+)
+NOTICE_NOT_REGISTERED = (
+    "【省技术产权交易市场】有人用本号码申请登录，但本号码尚未注册，请先注册。"
+    "如非本人操作，请忽略本短信。"
+)
+
+
 def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> SmsCode:
-    """Send a 6-digit code, within the resend interval and daily caps (per phone, per address)."""
+    """Send a 6-digit code, within the resend interval and daily caps (per phone, per address).
+
+    Registered or not, the caller gets the same answer (no enumeration of who is
+    registered): a code to register with a registered number, or to log in with an
+    unregistered one, would be of no use, so the phone gets a notice saying so instead,
+    and only its owner learns it. Both count against the same caps.
+    """
     phone = _phone_or_error(phone)
     registered = User.objects.filter(phone=phone).exists()
+    notice = None
     if purpose == SmsCodePurpose.REGISTER and registered:
-        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone")
-    if purpose == SmsCodePurpose.LOGIN and not registered:
-        raise DomainError(AccountErrorCode.PHONE_NOT_REGISTERED, field="phone")
+        notice = NOTICE_REGISTERED
+    elif purpose == SmsCodePurpose.LOGIN and not registered:
+        notice = NOTICE_NOT_REGISTERED
 
     with transaction.atomic():
         # Two requests for one number (or one address) must not both pass the interval and
@@ -77,10 +94,12 @@ def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> Sm
             raise DomainError(AccountErrorCode.SMS_DAILY_LIMIT_REACHED, field="phone")
 
         code = f"{secrets.randbelow(10**6):06d}"
+        # A notice's row holds the digest of a code nobody is told: it only counts.
+        digest_of = secrets.token_hex(16) if notice else code
         sms_code = SmsCode.objects.create(
             phone=phone,
             purpose=purpose,
-            code_hash=_code_digest(phone=phone, purpose=purpose, code=code),
+            code_hash=_code_digest(phone=phone, purpose=purpose, code=digest_of),
             client_address=client_address,
             created_at=current,
             expires_at=current + settings.SMS_CODE_LIFETIME,
@@ -90,13 +109,28 @@ def sms_code_send(*, phone: str, purpose: str, client_address: str | None) -> Sm
             "【省技术产权交易市场】您的验证码为{code}，{minutes}分钟内有效。"
             "如非本人操作，请忽略本短信。"
         )
-        sms_send(
-            phone=phone,
-            text=template.format(code=code, minutes=minutes),
-            redacted_text=template.format(code="******", minutes=minutes),
-            expires_at=sms_code.expires_at,
-        )
+        if notice:
+            sms_send(phone=phone, text=notice, redacted_text=notice, expires_at=sms_code.expires_at)
+        else:
+            sms_send(
+                phone=phone,
+                text=template.format(code=code, minutes=minutes),
+                redacted_text=template.format(code="******", minutes=minutes),
+                expires_at=sms_code.expires_at,
+            )
     return sms_code
+
+
+def _code_check(*, phone: str, purpose: str, code: str, client_address: str | None) -> None:
+    """Consume the code, counting a wrong one against the client address too: one address
+    may not probe many numbers."""
+    if throttle_blocked("code-address", client_address, limit=settings.CODE_FAILURES_PER_ADDRESS):
+        raise DomainError(AccountErrorCode.TOO_MANY_ATTEMPTS, field="code")
+    try:
+        sms_code_consume(phone=phone, purpose=purpose, code=code)
+    except DomainError:
+        throttle_hit("code-address", client_address, window=settings.FAILURE_WINDOW)
+        raise
 
 
 def sms_code_consume(*, phone: str, purpose: str, code: str) -> None:
@@ -140,13 +174,19 @@ def _validate_password(password: str, *, user: User | None, field: str = "passwo
         ) from exc
 
 
-def user_register(*, phone: str, code: str, password: str | None = None) -> User:
+def user_register(
+    *, phone: str, code: str, password: str | None = None, client_address: str | None = None
+) -> User:
+    """The code is checked first: without it, a registered and an unregistered number get
+    the same answer (only the phone's owner can have a code)."""
     phone = _phone_or_error(phone)
-    if User.objects.filter(phone=phone).exists():
-        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone")
     if password:
         _validate_password(password, user=User(phone=phone))
-    sms_code_consume(phone=phone, purpose=SmsCodePurpose.REGISTER, code=code)
+    _code_check(
+        phone=phone, purpose=SmsCodePurpose.REGISTER, code=code, client_address=client_address
+    )
+    if User.objects.filter(phone=phone).exists():
+        raise DomainError(AccountErrorCode.PHONE_ALREADY_REGISTERED, field="phone")
     try:
         with transaction.atomic():
             return User.objects.create_user(phone, password or None)
@@ -163,31 +203,36 @@ def _active_user(phone: str) -> User:
     return user
 
 
-def user_login_with_code(*, phone: str, code: str) -> User:
+def user_login_with_code(*, phone: str, code: str, client_address: str | None = None) -> User:
+    """The code first, then the account: an unregistered number never has a login code, so
+    it gets the wrong-code answer a registered one gets."""
     phone = _phone_or_error(phone)
-    user = _active_user(phone)
-    sms_code_consume(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code)
-    return user
+    _code_check(phone=phone, purpose=SmsCodePurpose.LOGIN, code=code, client_address=client_address)
+    return _active_user(phone)
 
 
-def _failures_key(phone: str) -> str:
-    return f"accounts:password-failures:{phone}"
-
-
-def user_login_with_password(*, phone: str, password: str) -> User:
-    phone = _phone_or_error(phone)
-    key = _failures_key(phone)
-    if cache.get(key, 0) >= settings.PASSWORD_LOGIN_MAX_FAILURES:
+def user_login_with_password(
+    *, phone: str, password: str, client_address: str | None = None
+) -> User:
+    """Check a password, locked after repeated failures per number and per client address
+    (the GraphQL login and the admin login share these counters)."""
+    phone = _phone_or_error(phone, field="phone")
+    lock = settings.PASSWORD_LOGIN_LOCK
+    if throttle_blocked(
+        "password-phone", phone, limit=settings.PASSWORD_LOGIN_MAX_FAILURES
+    ) or throttle_blocked(
+        "password-address", client_address, limit=settings.PASSWORD_LOGIN_MAX_FAILURES_PER_ADDRESS
+    ):
         raise DomainError(AccountErrorCode.LOGIN_LOCKED, field="password")
     user = User.objects.filter(phone=phone).first()
     if user is None or not user.check_password(password):
         # The same answer for an unknown number and a wrong password.
-        cache.add(key, 0, timeout=int(settings.PASSWORD_LOGIN_LOCK.total_seconds()))
-        cache.incr(key)
+        throttle_hit("password-phone", phone, window=lock)
+        throttle_hit("password-address", client_address, window=lock)
         raise DomainError(AccountErrorCode.INVALID_CREDENTIALS, field="password")
     if not user.is_active:
         raise DomainError(AccountErrorCode.ACCOUNT_DISABLED, field="phone")
-    cache.delete(key)
+    throttle_clear("password-phone", phone)
     return user
 
 

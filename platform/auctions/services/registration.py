@@ -3,7 +3,6 @@
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from accounts.errors import VerificationErrorCode
@@ -15,8 +14,9 @@ from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now, now
 from kernel.errors import CommonErrorCode, DomainError
+from kernel.permissions import Perm, staff_require
 from reviews.models import ReviewStatus
-from reviews.services import can_review, review_submit
+from reviews.services import review_kind_for, review_refuse_own, review_submit
 
 DEADLINE_TIME = time(16, 0)
 
@@ -89,11 +89,11 @@ def registration_submit(*, user, lot_id: int, commitment_letter) -> Registration
 @transaction.atomic
 def registration_deposit_confirm(*, actor, registration_id: int) -> Registration:
     """Staff confirm that a registrant's deposit arrived (seasons that take one)."""
-    if not can_review(user=actor, model=Registration):
-        raise PermissionDenied
+    staff_require(actor, Perm.REVIEW_REGISTRATION)
     registration = Registration.objects.select_for_update().filter(pk=registration_id).first()
     if registration is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    review_refuse_own(kind=review_kind_for(Registration), subject=registration, actor=actor)
     if not registration.deposit_required:
         raise DomainError(AuctionErrorCode.DEPOSIT_NOT_REQUIRED, field="id")
     if registration.deposit_confirmed_at is None:

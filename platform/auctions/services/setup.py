@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,16 +12,14 @@ from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
 from listings.models import Listing, ListingStatus
 from listings.services import clean_price, season_eligible
 
-MANAGE_PERMISSION = "auctions.manage_auctions"
-
 
 def _require_manager(actor) -> None:
-    if not (actor.is_authenticated and actor.is_staff and actor.has_perm(MANAGE_PERMISSION)):
-        raise PermissionDenied
+    staff_require(actor, Perm.MANAGE_AUCTIONS)
 
 
 @transaction.atomic

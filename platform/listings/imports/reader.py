@@ -35,6 +35,55 @@ class UnreadableWorkbook(Exception):
     """The file is a zip with a workbook part, but openpyxl cannot read it."""
 
 
+class RowBudgetExceeded(Exception):
+    """More rows (blank ones included) than the reader may go through."""
+
+
+class StringBudgetExceeded(Exception):
+    """The shared-strings table holds more strings or bytes than a template could need."""
+
+
+class _CountingReader:
+    """A file wrapper that refuses to be read past ``limit`` decompressed bytes."""
+
+    def __init__(self, raw, limit: int) -> None:
+        self.raw = raw
+        self.limit = limit
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(64 * 1024 if size is None or size < 0 else min(size, 64 * 1024))
+        self.read_bytes += len(chunk)
+        if self.read_bytes > self.limit:
+            raise StringBudgetExceeded
+        return chunk
+
+
+def check_shared_strings(file, *, max_strings: int, max_bytes: int) -> int:
+    """Stream the workbook's shared-strings table (never held whole), stopping as soon as it
+    holds more than ``max_strings`` strings or ``max_bytes`` decompressed bytes: openpyxl
+    loads that table whole when it opens a workbook, so it is bounded before that.
+    Returns the number of strings."""
+    from xml.etree.ElementTree import iterparse
+
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith("sharedstrings.xml")]
+            count = 0
+            for name in names:
+                with archive.open(name) as member:
+                    stream = _CountingReader(member, max_bytes)
+                    for _, element in iterparse(stream, events=("end",)):
+                        if element.tag.rsplit("}", 1)[-1] == "si":
+                            count += 1
+                            if count > max_strings:
+                                raise StringBudgetExceeded
+                            element.clear()
+            return count
+    except READ_ERRORS as exc:
+        raise UnreadableWorkbook(str(exc)) from exc
+
+
 @dataclass
 class WrongTemplate(Exception):
     template: str  # the Chinese name of the expected template
@@ -58,9 +107,10 @@ class WorkbookReader:
     Opening checks the header row against ``type``'s template (WrongTemplate).
     """
 
-    def __init__(self, file, type: str) -> None:
+    def __init__(self, file, type: str, *, row_budget: int | None = None) -> None:
         self.file = file
         self.type = type
+        self.row_budget = row_budget  # rows gone through, blank ones too (RowBudgetExceeded)
         self.columns: tuple[Column, ...] = columns_for(type)
         self._workbook = None
         self._sheet = None
@@ -122,6 +172,8 @@ class WorkbookReader:
             if raw is None:
                 return
             number += 1
+            if self.row_budget is not None and number - 1 > self.row_budget:
+                raise RowBudgetExceeded
             values = tuple(raw[p] if p < len(raw) else None for p in positions)
             if all(_blank(value) for value in values):
                 continue

@@ -13,6 +13,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kernel.xlsx import looks_like_formula as looks_like
+from kernel.xlsx import protect
+
 from .columns import RESULT_HEADERS, Column
 from .template import DATA_SHEET, format_data_sheet, header_cell_style
 
@@ -74,12 +77,13 @@ class ResultWorkbook:
         for position, (column, value) in enumerate(zip(self.columns, values, strict=True)):
             value = _safe(value)
             bad = position in messages
-            if not bad and (value is None or (isinstance(value, str) and value[:1] != "=")):
+            if not bad and (value is None or (isinstance(value, str) and not looks_like(value))):
                 cells.append(value)  # plain text needs no cell object (the common case)
                 continue
             cell = WriteOnlyCell(self.sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
+                protect(cell)
             else:
                 cell.number_format = column.parser.number_format  # dates stay dates
             if bad:
@@ -91,10 +95,11 @@ class ResultWorkbook:
                 comment.height = 40 + 20 * text.count("\n")
                 cell.comment = comment
             cells.append(cell)
-        status = WriteOnlyCell(self.sheet, value=result)
+        status = protect(WriteOnlyCell(self.sheet, value=result))
         status.fill = GOOD_FILL if good else BAD_FILL
         detail = WriteOnlyCell(self.sheet, value=_safe("\n".join(problems)))
         detail.data_type = "s"
+        protect(detail)
         detail.alignment = Alignment(wrap_text=True, vertical="top")
         self.sheet.append([*cells, status, detail])
         self._next_row = number + 1

@@ -1,15 +1,17 @@
 from django.db.models import QuerySet
 
 from accounts.models import User
+from kernel.permissions import Perm, staff_can
 
 from ..models import ListingImport, ListingImportRow
 
 
 def listing_imports_visible_to(user: User) -> QuerySet[ListingImport]:
-    """An import is its uploader's (and staff's) to read: the file and its rows are theirs."""
+    """An import is its uploader's (and listing reviewers') to read: the file and its rows
+    are theirs."""
     if not user.is_authenticated:
         return ListingImport.objects.none()
-    if user.is_staff:
+    if staff_can(user, Perm.REVIEW_LISTING):
         return ListingImport.objects.all()
     return ListingImport.objects.filter(uploaded_by=user)
 
@@ -22,7 +24,7 @@ def listing_imports_of(user: User) -> QuerySet[ListingImport]:
 def listing_import_rows_visible_to(user: User) -> QuerySet[ListingImportRow]:
     if not user.is_authenticated:
         return ListingImportRow.objects.none()
-    if user.is_staff:
+    if staff_can(user, Perm.REVIEW_LISTING):
         return ListingImportRow.objects.all()
     return ListingImportRow.objects.filter(listing_import__uploaded_by=user)
 

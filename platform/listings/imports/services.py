@@ -68,13 +68,23 @@ from ..services import (
     season_eligible,
 )
 from .columns import CellInvalid, Choice, Column, cell_text, column_for_field, columns_for
-from .reader import UnreadableWorkbook, WorkbookReader, WrongTemplate
+from .reader import (
+    RowBudgetExceeded,
+    StringBudgetExceeded,
+    UnreadableWorkbook,
+    WorkbookReader,
+    WrongTemplate,
+    check_shared_strings,
+)
 from .result import ResultWorkbook
 
 logger = logging.getLogger(__name__)
 
 FIELD = "file"
 BATCH_SIZE = 500  # rows checked, saved and reported together
+BLANK_ROWS_ALLOWED = 1000  # blank rows the worker walks through beyond the data-row cap
+STRINGS_SLACK = 1000  # shared strings beyond one per cell of a full sheet (the header...)
+STRING_BYTES_EACH = 512  # decompressed bytes per allowed shared string, on average
 # A PROCESSING import not bumped for this long lost its worker; another one restarts it.
 STALE_AFTER = timedelta(minutes=10)
 TERMINAL_STATUSES = (
@@ -133,8 +143,8 @@ def _wrong_template(exc: WrongTemplate) -> DomainError:
     )
 
 
-def _check_workbook(upload, type: str) -> int:
-    """Refuse anything but a filled-in template of ``type``; the number of data rows."""
+def _check_workbook(upload, type: str) -> None:
+    """Refuse what is not an xlsx workbook without macros, from its zip directory only."""
     if upload is None:
         raise DomainError(FileErrorCode.FILE_REQUIRED, field=FIELD)
     limit = max_bytes_for(FileKind.LISTING_IMPORT)
@@ -154,33 +164,22 @@ def _check_workbook(upload, type: str) -> int:
         raise DomainError(ImportErrorCode.MACRO_NOT_ALLOWED, field=FIELD)
     if package.expanded_size > limit * MAX_EXPANSION:
         raise too_large
-    row_limit = settings.LISTING_IMPORT_MAX_ROWS
-    try:
-        with WorkbookReader(upload, type) as reader:
-            rows = reader.count_rows(stop_after=row_limit + 1)
-    except UnreadableWorkbook as exc:
-        raise DomainError(ImportErrorCode.UNREADABLE_WORKBOOK, field=FIELD) from exc
-    except WrongTemplate as exc:
-        raise _wrong_template(exc) from exc
-    finally:
-        upload.seek(0)
-    if rows == 0:
-        raise DomainError(ImportErrorCode.EMPTY_WORKBOOK, field=FIELD)
-    if rows > row_limit:
-        raise DomainError(ImportErrorCode.TOO_MANY_ROWS, field=FIELD, params={"limit": row_limit})
-    return rows
+    upload.seek(0)
 
 
 @transaction.atomic
 def listing_import_upload(*, user: User, shop_id: int, type: str, upload) -> ListingImport:
-    """Queue a filled-in template of ``type`` for checking, in one of the user's open shops.
+    """Queue a workbook of ``type`` for checking, in one of the user's open shops.
 
-    A file that is not such a workbook is refused at once and nothing is stored."""
+    The request only looks at the zip's directory (cheap, bounded: not a workbook, macros,
+    expands too much) and stores and queues; the sheets are read in the worker only, with
+    a row and a shared-strings budget (``_check_rows``), where a wrong template, an empty
+    sheet or too many rows end the import as FAILED with the reason."""
     shop = _open_shop(user, shop_id, field="shopId")
-    total_rows = _check_workbook(upload, type)
+    _check_workbook(upload, type)
     source = file_store(upload=upload, kind=FileKind.LISTING_IMPORT, owner=user, field=FIELD)
     return ListingImport.objects.create(
-        shop=shop, type=type, uploaded_by=user, source=source, total_rows=total_rows
+        shop=shop, type=type, uploaded_by=user, source=source, total_rows=0
     )
 
 
@@ -542,8 +541,21 @@ def _check_rows(listing_import: ListingImport, *, source: Path, result: ResultWo
     )
     row_limit = settings.LISTING_IMPORT_MAX_ROWS
     seen: dict[str, int] = {}  # duplicate key -> the first row that has it
+    # Budgets enforced while streaming, before openpyxl loads the strings table whole and
+    # before it walks millions of (blank) rows: what a full template could need, no more.
+    string_limit = row_limit * len(columns) + STRINGS_SLACK
     try:
-        with WorkbookReader(source, type) as reader:
+        check_shared_strings(
+            source,
+            max_strings=string_limit,
+            max_bytes=string_limit * STRING_BYTES_EACH,
+        )
+    except StringBudgetExceeded as exc:
+        raise _ImportFailed(ImportErrorCode.TOO_MANY_CELLS, limit=string_limit) from exc
+    except UnreadableWorkbook as exc:
+        raise _ImportFailed(ImportErrorCode.UNREADABLE_WORKBOOK) from exc
+    try:
+        with WorkbookReader(source, type, row_budget=row_limit + BLANK_ROWS_ALLOWED) as reader:
             for batch in _batches(reader.rows(), BATCH_SIZE):
                 if listing_import.processed_rows + len(batch) > row_limit:
                     raise _ImportFailed(ImportErrorCode.TOO_MANY_ROWS, limit=row_limit)
@@ -556,6 +568,8 @@ def _check_rows(listing_import: ListingImport, *, source: Path, result: ResultWo
                 _mark_duplicates(rows, shop=shop, type=type, columns=columns, seen=seen)
                 _write_result(result, columns, rows)
                 _save_batch(listing_import, rows)
+    except RowBudgetExceeded as exc:
+        raise _ImportFailed(ImportErrorCode.TOO_MANY_ROWS, limit=row_limit) from exc
     except UnreadableWorkbook as exc:
         raise _ImportFailed(ImportErrorCode.UNREADABLE_WORKBOOK) from exc
     except WrongTemplate as exc:

@@ -9,6 +9,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kernel.xlsx import protect_sheet
+
 from ..models import ListingType
 from .columns import Amount, Choice, Column, columns_for
 
@@ -98,6 +100,8 @@ def build_template(type: str) -> bytes:
         cell.comment = Comment(("必填。" if column.required else "选填。") + hint, "填写说明")
     data.row_dimensions[1].height = 24
     _instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), type, columns)
+    for sheet in workbook.worksheets:
+        protect_sheet(sheet)
     workbook.active = 0
     buffer = io.BytesIO()
     workbook.save(buffer)

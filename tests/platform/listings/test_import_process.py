@@ -65,6 +65,16 @@ def refusal(shop, content, *, type="PATENT", name="专利批量导入.xlsx") -> 
     return caught.value
 
 
+def failure(shop, content, *, type="PATENT") -> tuple[str, dict]:
+    """Stored and queued at upload; the worker's check fails it: (code, params)."""
+    listing_import = upload(shop, content, type=type)
+    assert listing_import.status == ListingImportStatus.QUEUED
+    failed = listing_import_process(import_id=listing_import.pk)
+    assert failed.status == ListingImportStatus.FAILED
+    assert failed.result is None and ListingImportRow.objects.count() == 0
+    return failed.error_code, failed.error_params
+
+
 def nothing_stored(tmp_path):
     stored = [p for p in (tmp_path / "private").rglob("*") if p.is_file()]
     return ListingImport.objects.count() == 0 and PrivateFile.objects.count() == 0 and stored == []
@@ -73,11 +83,16 @@ def nothing_stored(tmp_path):
 # -- upload ---------------------------------------------------------------------------
 
 
-def test_an_upload_is_stored_and_queued_with_its_row_count(shop):
+def test_an_upload_is_only_stored_and_queued_its_sheet_unread(shop, monkeypatch):
+    def unread(*args, **kwargs):
+        raise AssertionError("the upload request must not read the sheet")
+
+    monkeypatch.setattr(services.WorkbookReader, "__enter__", unread)
+    monkeypatch.setattr(services, "check_shared_strings", unread)
     listing_import = upload(shop, workbook_bytes("PATENT", [patent_row(1), patent_row(2)]))
 
     assert listing_import.status == ListingImportStatus.QUEUED
-    assert listing_import.total_rows == 2
+    assert listing_import.total_rows == 0  # known once the worker read it
     assert listing_import.processed_rows == 0
     assert listing_import.uploaded_by == shop.identity.user
     assert listing_import.source.kind == FileKind.LISTING_IMPORT
@@ -103,50 +118,37 @@ def test_an_upload_into_someone_elses_shop_is_refused(shop, tmp_path):
     assert nothing_stored(tmp_path)
 
 
-def test_the_other_types_template_is_refused_naming_the_columns(shop, tmp_path):
-    error = refusal(shop, workbook_bytes("ACHIEVEMENT", [achievement_row()]))
+def test_the_other_types_template_fails_naming_the_columns(shop):
+    code, params = failure(shop, workbook_bytes("ACHIEVEMENT", [achievement_row()]))
 
-    assert error.codes == ["WRONG_TEMPLATE"]
-    item = error.items[0]
-    assert item.field == "file"
-    assert item.params == {
+    assert code == "WRONG_TEMPLATE"
+    assert params == {
         "template": "专利",
         "missing": "专利名称、专利号、专利类型、申请日、授权日、法律状态、专利权人、发明人、"
         "IPC分类号、摘要",
         "unknown": "成果名称、成果简介、权利人、成熟度、团队介绍",
     }
-    assert nothing_stored(tmp_path)
 
 
-def test_a_renamed_header_is_refused_as_a_wrong_template(shop, tmp_path):
+def test_a_renamed_header_fails_as_a_wrong_template(shop):
     workbook = open_workbook(workbook_bytes("PATENT", [patent_row()]))
     workbook[DATA_SHEET]["B1"] = "专利编号"
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    error = refusal(shop, buffer.getvalue())
+    code, params = failure(shop, buffer.getvalue())
 
-    assert error.codes == ["WRONG_TEMPLATE"]
-    assert (error.items[0].params["missing"], error.items[0].params["unknown"]) == (
-        "专利号",
-        "专利编号",
-    )
-    assert nothing_stored(tmp_path)
+    assert code == "WRONG_TEMPLATE"
+    assert (params["missing"], params["unknown"]) == ("专利号", "专利编号")
 
 
-def test_the_empty_template_is_refused(shop, tmp_path):
-    error = refusal(shop, workbook_bytes("PATENT", []))
-
-    assert error.codes == ["EMPTY_WORKBOOK"]
-    assert nothing_stored(tmp_path)
+def test_the_empty_template_fails(shop):
+    assert failure(shop, workbook_bytes("PATENT", [])) == ("EMPTY_WORKBOOK", {})
 
 
-def test_blank_rows_only_are_an_empty_workbook(shop, tmp_path):
+def test_blank_rows_only_are_an_empty_workbook(shop):
     blank = dict.fromkeys(patent_row(), "  ")
-    error = refusal(shop, workbook_bytes("PATENT", [blank, blank]))
-
-    assert error.codes == ["EMPTY_WORKBOOK"]
-    assert nothing_stored(tmp_path)
+    assert failure(shop, workbook_bytes("PATENT", [blank, blank])) == ("EMPTY_WORKBOOK", {})
 
 
 @pytest.mark.parametrize(
@@ -241,7 +243,7 @@ def test_a_workbook_of_exactly_the_size_cap_is_accepted(shop, settings):
     content = workbook_bytes("PATENT", [patent_row()])
     settings.LISTING_IMPORT_MAX_BYTES = len(content)
 
-    assert upload(shop, content).total_rows == 1
+    assert upload(shop, content).status == ListingImportStatus.QUEUED
 
 
 def test_a_workbook_that_expands_far_beyond_the_cap_is_refused(shop, tmp_path, settings):
@@ -255,20 +257,20 @@ def test_a_workbook_that_expands_far_beyond_the_cap_is_refused(shop, tmp_path, s
     assert nothing_stored(tmp_path)
 
 
-def test_a_workbook_over_the_row_cap_is_refused(shop, tmp_path, settings):
+def test_a_workbook_over_the_row_cap_fails(shop, settings):
     settings.LISTING_IMPORT_MAX_ROWS = 3
 
-    error = refusal(shop, workbook_bytes("PATENT", [patent_row(n) for n in range(4)]))
+    content = workbook_bytes("PATENT", [patent_row(n) for n in range(4)])
 
-    assert error.codes == ["TOO_MANY_ROWS"]
-    assert error.items[0].params == {"limit": 3}
-    assert nothing_stored(tmp_path)
+    assert failure(shop, content) == ("TOO_MANY_ROWS", {"limit": 3})
 
 
 def test_a_workbook_of_exactly_the_row_cap_is_accepted(shop, settings):
     settings.LISTING_IMPORT_MAX_ROWS = 3
 
-    assert upload(shop, workbook_bytes("PATENT", [patent_row(n) for n in range(3)])).total_rows == 3
+    done = imported(shop, [patent_row(n) for n in range(3)])
+
+    assert (done.status, done.total_rows) == ("DONE", 3)
 
 
 def test_the_file_check_of_the_import_kind_accepts_only_a_plain_workbook(settings):
@@ -473,12 +475,12 @@ def test_achievements_are_checked_with_their_own_columns_and_names_as_duplicates
 
 
 def test_blank_rows_are_skipped_and_row_numbers_stay_those_of_excel(shop):
-    content = workbook_bytes("PATENT", [patent_row(1), {}, {}, patent_row(2, 专利名称=None)])
+    done = imported(shop, [patent_row(1), {}, {}, patent_row(2, 专利名称=None)])
 
-    rows = rows_of(imported(shop, [patent_row(1), {}, {}, patent_row(2, 专利名称=None)]))
+    rows = rows_of(done)
 
     assert [(r.row_number, r.status) for r in rows] == [(2, "VALID"), (5, "INVALID")]
-    assert upload(shop, content).total_rows == 2
+    assert done.total_rows == 2
 
 
 # -- the result workbook ------------------------------------------------------------------
@@ -616,15 +618,14 @@ def test_a_stored_file_that_turns_out_unreadable_fails_the_import_with_a_reason(
     assert ListingImportRow.objects.count() == 0
 
 
-def test_a_workbook_whose_sheet_cannot_be_parsed_is_refused_at_upload(shop, tmp_path):
+def test_a_workbook_whose_sheet_cannot_be_parsed_fails_in_the_worker(shop):
     broken = with_members(
         workbook_bytes("PATENT", [patent_row(1)]),
         {},
         replace={"xl/worksheets/sheet1.xml": [(b"</sheetData>", b"<row r=")]},
     )
 
-    assert refusal(shop, broken).codes == ["UNREADABLE_WORKBOOK"]
-    assert nothing_stored(tmp_path)
+    assert failure(shop, broken) == ("UNREADABLE_WORKBOOK", {})
 
 
 def test_a_row_cap_lowered_after_upload_fails_the_import(shop, settings):
@@ -684,3 +685,49 @@ def test_checking_costs_a_fixed_number_of_queries_per_batch_not_per_row(shop):
         return len(queries)
 
     assert queries_for(5) == queries_for(40)
+
+
+# -- budgets while streaming (issue 9, case 9) ---------------------------------------------
+
+
+def test_two_million_blank_rows_fail_the_import_within_the_row_budget(shop, settings):
+    import time
+
+    settings.LISTING_IMPORT_MAX_ROWS = 100
+    blank_rows = b"<row/>" * 2_000_000
+    bomb = with_members(
+        workbook_bytes("PATENT", [patent_row(1)]),
+        {},
+        replace={"xl/worksheets/sheet1.xml": [(b"</sheetData>", blank_rows + b"</sheetData>")]},
+    )
+    assert len(bomb) < 200 * 1024
+
+    started = time.monotonic()
+    outcome = failure(shop, bomb)
+
+    assert outcome == ("TOO_MANY_ROWS", {"limit": 100})
+    assert time.monotonic() - started < 10  # unbounded, the walk took 15-28 s
+
+
+def test_two_million_shared_strings_fail_the_import_before_openpyxl_loads_them(
+    shop, settings, monkeypatch
+):
+    settings.LISTING_IMPORT_MAX_ROWS = 100
+    strings = b"<si><t>a</t></si>" * 2_000_000
+    table = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + strings
+        + b"</sst>"
+    )
+    bomb = with_members(workbook_bytes("PATENT", [patent_row(1)]), {"xl/sharedStrings.xml": table})
+    assert len(bomb) < 200 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl must not open it")
+
+    monkeypatch.setattr(services.WorkbookReader, "__enter__", never)
+
+    code, params = failure(shop, bomb)
+
+    assert code == "TOO_MANY_CELLS"
+    assert params == {"limit": 100 * len(services.columns_for("PATENT")) + services.STRINGS_SLACK}

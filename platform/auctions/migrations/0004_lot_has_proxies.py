@@ -11,7 +11,7 @@ def mark_lots_with_proxies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auctions', '0002_season_contract_template'),
+        ('auctions', '0003_lot_chain_checkpoint'),
     ]
 
     operations = [
