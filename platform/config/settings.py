@@ -207,6 +207,8 @@ GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_IDE = not PRODUCTION and env_bool("GRAPHQL_IDE", True)
+# GraphiQL's browser assets, installed from package.json by `make assets` (docs/graphiql.md).
+GRAPHIQL_ASSETS_DIR = Path(env("GRAPHIQL_ASSETS_DIR", str(BASE_DIR / "node_modules")))
 GRAPHQL_INTROSPECTION = not PRODUCTION and env_bool("GRAPHQL_INTROSPECTION", True)
 GRAPHQL_MASK_ERRORS = PRODUCTION
 

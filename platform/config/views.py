@@ -1,11 +1,19 @@
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
+from strawberry.http.ides import get_graphql_ide_html
 
 from schema.context import Context
+
+from . import graphiql
+
+
+def graphiql_page_source() -> str:
+    """Strawberry's GraphiQL page as it ships (assets on a CDN)."""
+    return get_graphql_ide_html(graphql_ide="graphiql")
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -42,6 +50,9 @@ class PlatformGraphQLView(GraphQLView):
                     status=403,
                 )
         return super().dispatch(request, *args, **kwargs)
+
+    def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(graphiql.page_html(graphiql_page_source()))
 
     def get_context(self, request, response) -> Context:
         return Context(request=request, response=response)
