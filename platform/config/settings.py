@@ -54,6 +54,28 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list(
     "" if PRODUCTION else "http://127.0.0.1:8000,http://localhost:8000",
 )
 
+# CORS (django-cors-headers), for single-page apps served from another origin: browser
+# origins (scheme://host[:port]) that may call /graphql, with credentials (the session
+# cookie). They are trusted by the CSRF check of cookie-session requests too
+# (config.views); bearer-token requests need no CSRF.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/graphql$"
+CORS_EXPOSE_HEADERS = ["x-csrftoken"]  # GET /graphql answers the CSRF token in it
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    # what Apollo Client and apollo-upload-client send
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -63,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "corsheaders",
     "strawberry_django",
     "config",
     "accounts",
@@ -77,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 from strawberry.http.ides import get_graphql_ide_html
@@ -17,8 +18,15 @@ def graphiql_page_source() -> str:
 
 
 class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, answering the reason instead of a response; an origin allowed to
+    make credentialed CORS requests (``CORS_ALLOWED_ORIGINS``) is a trusted origin too."""
+
     def _reject(self, request, reason):
         return reason
+
+    @cached_property
+    def allowed_origins_exact(self):
+        return super().allowed_origins_exact | set(settings.CORS_ALLOWED_ORIGINS)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -27,14 +35,18 @@ class PlatformGraphQLView(GraphQLView):
 
     Like Django REST framework's SessionAuthentication: a request authenticated by the
     session cookie must pass Django's CSRF check; a bearer-token request and an anonymous
-    one carry no ambient credential and need none. GET (the IDE page) sets the CSRF cookie
-    for browser clients.
+    one carry no ambient credential and need none. GET sets the CSRF cookie for browser
+    clients and answers the token in an ``X-CSRFToken`` header too, for a page on an
+    allowed other origin (CORS exposes it), which cannot read this site's cookies.
     """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         if request.method == "GET":
-            get_token(request)
-        elif not request.auth_via_token and request.user.is_authenticated:
+            token = get_token(request)
+            response = super().dispatch(request, *args, **kwargs)
+            response["X-CSRFToken"] = token
+            return response
+        if not request.auth_via_token and request.user.is_authenticated:
             reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
             if reason:
                 return JsonResponse(
