@@ -1,3 +1,4 @@
+from cross_web import HTTPException
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
@@ -5,11 +6,20 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from schema.context import Context
 
 from . import graphiql
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+HTTP_OPERATIONS = {
+    "GET": {OperationType.QUERY},
+    "POST": {OperationType.QUERY, OperationType.MUTATION},
+}
 
 
 def graphiql_page_source() -> str:
@@ -38,12 +48,18 @@ class PlatformGraphQLView(GraphQLView):
     one carry no ambient credential and need none. GET sets the CSRF cookie for browser
     clients and answers the token in an ``X-CSRFToken`` header too, for a page on an
     allowed other origin (CORS exposes it), which cannot read this site's cookies.
+
+    GraphQL over HTTP (graphql-http's audit passes every MUST and SHOULD): a client that
+    accepts ``application/graphql-response+json`` gets it, and then a request that fails
+    before execution (parse, validation, variable coercion) is a 400 with no ``data``; GET
+    runs queries (cacheable), never mutations (405, ``Allow: POST``); subscriptions are for
+    the WebSocket only (400 over HTTP).
     """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         if request.method == "GET":
             token = get_token(request)
-            response = super().dispatch(request, *args, **kwargs)
+            response = self._dispatch(request, *args, **kwargs)
             response["X-CSRFToken"] = token
             return response
         if not request.auth_via_token and request.user.is_authenticated:
@@ -61,7 +77,50 @@ class PlatformGraphQLView(GraphQLView):
                     },
                     status=403,
                 )
-        return super().dispatch(request, *args, **kwargs)
+        return self._dispatch(request, *args, **kwargs)
+
+    def _dispatch(self, request: HttpRequest, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 405:
+            response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
+        return response
+
+    def execute_single(
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ):
+        """Strawberry's, with the operations HTTP may run: GET queries only (a mutation is
+        then 405), POST queries and mutations; subscriptions go over the WebSocket (400
+        here: Strawberry would otherwise run them over HTTP, into a null error)."""
+        method = request_adapter.method
+        try:
+            return self.schema.execute_sync(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=HTTP_OPERATIONS[method],
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason()) from e
+        except InvalidOperationTypeError as e:
+            status = (
+                405 if method == "GET" and e.operation_type != OperationType.SUBSCRIPTION else 400
+            )
+            raise HTTPException(status, e.as_http_error_reason(method)) from e
+        except MissingQueryError as e:
+            raise HTTPException(400, "No GraphQL query found in the request") from e
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        if GRAPHQL_RESPONSE_JSON in self.request.headers.get("Accept", ""):
+            response["Content-Type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            if _failed_before_execution(response_data):
+                del response_data["data"]
+                response.content = self.encode_json(response_data)
+                response.status_code = 400
+        return response
 
     def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse(graphiql.page_html(graphiql_page_source()))
@@ -70,12 +129,23 @@ class PlatformGraphQLView(GraphQLView):
         return Context(request=request, response=response)
 
 
+def _failed_before_execution(response_data) -> bool:
+    """No data and only errors without a path: the document or its variables were refused
+    before any field ran (a field error nulling the whole result has a path)."""
+    return (
+        isinstance(response_data, dict)
+        and response_data.get("data") is None
+        and bool(response_data.get("errors"))
+        and not any(error.get("path") for error in response_data["errors"])
+    )
+
+
 def graphql_view():
     from schema import schema
 
     return PlatformGraphQLView.as_view(
         schema=schema,
         graphql_ide="graphiql" if settings.GRAPHQL_IDE else None,
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
         multipart_uploads_enabled=True,
     )

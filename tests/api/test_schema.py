@@ -56,13 +56,6 @@ def test_too_many_tokens_are_refused(gql):
     assert "token" in response["errors"][0]["message"].lower()
 
 
-def test_queries_over_get_are_not_served(gql):
-    response = gql.http.get(
-        "/graphql", {"query": "{ me { id } }"}, headers={"Accept": "application/json"}
-    )
-    assert response.status_code in (400, 405)
-
-
 PRODUCTION_PROBE = """
 import json
 from unittest import mock

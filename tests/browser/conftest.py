@@ -1,8 +1,6 @@
 """Browser tests: Debian's headless Chromium against the real ASGI application.
 
-``live_server_url`` serves ``config.asgi.application`` (HTTP and the WebSocket) with Daphne
-in a thread of the test process, so it reads the test database (use ``transactional_db``:
-rows a test creates must be committed to be seen by the server's threads). ``browser`` is
+``live_server_url`` (tests/conftest.py) serves ``config.asgi.application``. ``browser`` is
 Chromium through chromedriver with every request that is not to a loopback address sent
 to a proxy that refuses it (``blocked_requests`` lists them; Chromium itself calls home
 too); ``page_requests()`` lists every address the page asked for (documents, assets,
@@ -16,10 +14,8 @@ tests are skipped, except in CI (``CI`` set), where that is a failure.
 import json
 import os
 import shutil
-import socket
 import socketserver
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -27,51 +23,6 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "var/screenshots"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
-
-
-@pytest.fixture(scope="session")
-def live_server_url(django_db_setup):
-    """``http://127.0.0.1:<port>`` of Daphne serving the project's ASGI application."""
-    from daphne.server import Server  # installs Twisted's asyncio reactor: import it first
-    from django.conf import settings
-
-    port = _free_port()
-    origin = f"http://127.0.0.1:{port}"
-    # The WebSocket consumer was built with this very list (config.asgi, at import):
-    # extend it in place so the page's own origin may open the socket.
-    settings.WEBSOCKET_ALLOWED_ORIGINS.append(origin)
-    from twisted.internet import reactor
-
-    from config.asgi import application
-
-    server = Server(
-        application=application,
-        endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
-        signal_handlers=False,
-    )
-    thread = threading.Thread(target=server.run, name="daphne", daemon=True)
-    thread.start()
-    _wait_for_port(port)
-    yield origin
-    reactor.callFromThread(server.stop)
-    thread.join(timeout=10)
-    settings.WEBSOCKET_ALLOWED_ORIGINS.remove(origin)
 
 
 class _Refuse(socketserver.StreamRequestHandler):
