@@ -26,6 +26,7 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
+from schema.error_codes import ErrorCodes
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
@@ -87,6 +88,7 @@ def _extensions() -> list:
     """Factories, so every request gets fresh extension instances (the parser and
     validation caches are shared module-level LRUs all the same)."""
     extensions = [
+        ErrorCodes,  # issue 10: extensions.code on parse, validation and input errors
         DjangoOptimizerExtension,
         lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),

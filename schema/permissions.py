@@ -1,22 +1,30 @@
-"""Not signed in / not allowed: top-level GraphQL errors with ``extensions.code``."""
+"""Not signed in / not allowed: top-level GraphQL errors with ``extensions.code``, the
+message in the request's language (Chinese; English with ``Accept-Language: en``)."""
 
 from typing import Any
 
+from django.utils.translation import gettext
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
 
 class IsAuthenticated(BasePermission):
-    message = "请先登录。Sign in first."
     error_extensions = {"code": "UNAUTHENTICATED"}
+
+    @property
+    def message(self) -> str:
+        return gettext("Sign in first.")
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         return info.context.user.is_authenticated
 
 
 class IsStaff(BasePermission):
-    message = "仅限工作人员。Staff only."
     error_extensions = {"code": "FORBIDDEN"}
+
+    @property
+    def message(self) -> str:
+        return gettext("Staff only.")
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         # Combine as [IsAuthenticated, IsStaff] so an anonymous caller gets UNAUTHENTICATED.
@@ -27,4 +35,4 @@ STAFF = [IsAuthenticated, IsStaff]
 
 
 def forbidden() -> GraphQLError:
-    return GraphQLError(IsStaff.message, extensions={"code": "FORBIDDEN"})
+    return GraphQLError(gettext("Staff only."), extensions={"code": "FORBIDDEN"})

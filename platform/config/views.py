@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 from strawberry.exceptions import MissingQueryError
@@ -12,6 +13,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from schema.context import Context
+from schema.error_codes import mark_parse_errors
 
 from . import graphiql
 
@@ -47,7 +49,9 @@ class PlatformGraphQLView(GraphQLView):
     session cookie must pass Django's CSRF check; a bearer-token request and an anonymous
     one carry no ambient credential and need none. GET sets the CSRF cookie for browser
     clients and answers the token in an ``X-CSRFToken`` header too, for a page on an
-    allowed other origin (CORS exposes it), which cannot read this site's cookies.
+    allowed other origin (CORS exposes it), which cannot read this site's cookies. A bearer
+    token that is not valid (unknown, expired, revoked) is a 401, ``extensions.code``
+    ``UNAUTHENTICATED`` with ``reason: INVALID_TOKEN``, before anything runs.
 
     GraphQL over HTTP (graphql-http's audit passes every MUST and SHOULD): a client that
     accepts ``application/graphql-response+json`` gets it, and then a request that fails
@@ -57,25 +61,32 @@ class PlatformGraphQLView(GraphQLView):
     """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if getattr(request, "auth_via_token", False) and request.auth_token is None:
+            # RFC 6750: a bearer token that is unknown, expired or revoked is refused, not
+            # treated as anonymous (the client would think it signed in and see nothing).
+            response = _refusal(
+                gettext("Your sign-in has expired or is not valid: sign in again."),
+                status=401,
+                code="UNAUTHENTICATED",
+                reason="INVALID_TOKEN",
+            )
+            response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return response
         if request.method == "GET":
             token = get_token(request)
             response = self._dispatch(request, *args, **kwargs)
             response["X-CSRFToken"] = token
             return response
-        if not request.auth_via_token and request.user.is_authenticated:
+        if request.user.is_authenticated and not request.auth_via_token:
             reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
             if reason:
-                return JsonResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "CSRF check failed: send the csrftoken cookie's "
-                                "value in the X-CSRFToken header.",
-                                "extensions": {"code": "CSRF_FAILED"},
-                            }
-                        ]
-                    },
+                return _refusal(
+                    gettext(
+                        "CSRF check failed: send the csrftoken cookie's value in the "
+                        "X-CSRFToken header."
+                    ),
                     status=403,
+                    code="CSRF_FAILED",
                 )
         return self._dispatch(request, *args, **kwargs)
 
@@ -112,6 +123,10 @@ class PlatformGraphQLView(GraphQLView):
         except MissingQueryError as e:
             raise HTTPException(400, "No GraphQL query found in the request") from e
 
+    def process_result(self, request, result):
+        mark_parse_errors(result.errors)
+        return super().process_result(request, result)
+
     def create_response(self, response_data, sub_response):
         response = super().create_response(response_data, sub_response)
         if GRAPHQL_RESPONSE_JSON in self.request.headers.get("Accept", ""):
@@ -127,6 +142,14 @@ class PlatformGraphQLView(GraphQLView):
 
     def get_context(self, request, response) -> Context:
         return Context(request=request, response=response)
+
+
+def _refusal(message: str, *, status: int, code: str, **extensions) -> JsonResponse:
+    """A request refused before GraphQL runs, as a GraphQL response with one error."""
+    error = {"message": message, "extensions": {"code": code, **extensions}}
+    return JsonResponse(
+        {"errors": [error]}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _failed_before_execution(response_data) -> bool:
