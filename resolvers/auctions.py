@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -61,11 +62,23 @@ class AuctionQuery:
     )
     def lots(
         self,
-        phase: LotPhaseEnum | None = None,
-        season_id: relay.GlobalID | None = None,
-        session_id: relay.GlobalID | None = None,
-        type: ListingTypeEnum | None = None,
-        field: TechFieldEnum | None = None,
+        phase: Annotated[
+            LotPhaseEnum | None, strawberry.argument(description="Only lots in this phase.")
+        ] = None,
+        season_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="Only this Season's lots.")
+        ] = None,
+        session_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only this AuctionSession's lots."),
+        ] = None,
+        type: Annotated[
+            ListingTypeEnum | None,
+            strawberry.argument(description="Only patents or only achievements."),
+        ] = None,
+        field: Annotated[
+            TechFieldEnum | None, strawberry.argument(description="Only this technical field.")
+        ] = None,
     ) -> Iterable[Lot]:
         try:
             season = _pk(season_id, Season, "seasonId")
@@ -87,7 +100,13 @@ class AuctionQuery:
         description="Staff: buyer registrations to review, oldest first.",
     )
     def registration_queue(
-        self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self,
+        status: Annotated[
+            ReviewStatusEnum | None,
+            strawberry.argument(
+                description="Only this review status; default PENDING, null for all."
+            ),
+        ] = ReviewStatusEnum.PENDING,
     ) -> Iterable[Registration]:
         return review_queue(Registration, status=status.value if status else None)
 

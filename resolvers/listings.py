@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -90,7 +91,13 @@ class ListingQuery:
         DjangoListConnection[ListingNode],
         description="The trading hall: listings on sale, newest first.",
     )
-    def listings(self, filter: ListingFilter | None = None) -> Iterable[Listing]:
+    def listings(
+        self,
+        filter: Annotated[
+            ListingFilter | None,
+            strawberry.argument(description="Type, field and search; none: everything on sale."),
+        ] = None,
+    ) -> Iterable[Listing]:
         filter = filter or ListingFilter()
         return listings_on_sale(
             type=_value(filter.type), field=_value(filter.field), search=filter.search
@@ -105,8 +112,12 @@ class ListingQuery:
     def my_listings(
         self,
         info: Info,
-        status: ListingStatusEnum | None = None,
-        type: ListingTypeEnum | None = None,
+        status: Annotated[
+            ListingStatusEnum | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        type: Annotated[
+            ListingTypeEnum | None, strawberry.argument(description="Only this type.")
+        ] = None,
     ) -> Iterable[Listing]:
         return listings_of_seller(user=info.context.user, status=_value(status), type=_value(type))
 
@@ -116,7 +127,11 @@ class ListingQuery:
         description="Staff: listings awaiting review, oldest submission first.",
     )
     def listing_queue(
-        self, type: ListingTypeEnum | None = None, search: str | None = None
+        self,
+        type: Annotated[
+            ListingTypeEnum | None, strawberry.argument(description="Only this type.")
+        ] = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of the title.")] = None,
     ) -> Iterable[Listing]:
         queryset = review_queue(Listing)
         if type:
@@ -131,7 +146,13 @@ class ListingQuery:
         description="Staff: ownership change applications, oldest first.",
     )
     def ownership_change_queue(
-        self, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self,
+        status: Annotated[
+            ReviewStatusEnum | None,
+            strawberry.argument(
+                description="Only this review status; default PENDING, null for all."
+            ),
+        ] = ReviewStatusEnum.PENDING,
     ) -> Iterable[OwnershipChange]:
         return review_queue(OwnershipChange, status=status.value if status else None)
 

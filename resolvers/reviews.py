@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -63,9 +64,19 @@ class ReviewQuery:
     )
     def verification_queue(
         self,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        kind: VerificationKindEnum | None = None,
-        search: str | None = strawberry.UNSET,
+        status: Annotated[
+            ReviewStatusEnum | None,
+            strawberry.argument(
+                description="Only this review status; default PENDING, null for all."
+            ),
+        ] = ReviewStatusEnum.PENDING,
+        kind: Annotated[
+            VerificationKindEnum | None,
+            strawberry.argument(description="Only personal or only institution."),
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Part of the name, phone or credit code.")
+        ] = strawberry.UNSET,
     ) -> Iterable[Verification]:
         queryset = review_queue(Verification, status=status.value if status else None)
         if kind:
@@ -79,9 +90,18 @@ class ReviewQuery:
     )
     def identity_queue(
         self,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        kind: IdentityKindEnum | None = None,
-        search: str | None = strawberry.UNSET,
+        status: Annotated[
+            ReviewStatusEnum | None,
+            strawberry.argument(
+                description="Only this review status; default PENDING, null for all."
+            ),
+        ] = ReviewStatusEnum.PENDING,
+        kind: Annotated[
+            IdentityKindEnum | None, strawberry.argument(description="Only this identity kind.")
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Part of the applicant's name or phone.")
+        ] = strawberry.UNSET,
     ) -> Iterable[Identity]:
         queryset = review_queue(Identity, status=status.value if status else None)
         if kind:
@@ -95,8 +115,16 @@ class ReviewQuery:
     )
     def shop_queue(
         self,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        search: str | None = strawberry.UNSET,
+        status: Annotated[
+            ReviewStatusEnum | None,
+            strawberry.argument(
+                description="Only this review status; default PENDING, null for all."
+            ),
+        ] = ReviewStatusEnum.PENDING,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Part of the shop name or the owner's phone."),
+        ] = strawberry.UNSET,
     ) -> Iterable[Shop]:
         queryset = review_queue(Shop, status=status.value if status else None)
         return _search(queryset, search or None, "name", "identity__user__phone")

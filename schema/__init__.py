@@ -26,6 +26,7 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
+from schema.descriptions import describe
 from schema.error_codes import ErrorCodes
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
@@ -110,3 +111,4 @@ schema = strawberry.Schema(
     extensions=_extensions(),
     config=StrawberryConfig(relay_max_results=100),
 )
+describe(schema._schema)  # issue 10: enum values, mutation inputs and payloads (see module)

@@ -13,15 +13,17 @@ from .errors import Error
 ReviewStatusEnum = strawberry.enum(
     ReviewStatus, name="ReviewStatus", description="Where an application stands in review."
 )
-ReviewActionEnum = strawberry.enum(ReviewAction, name="ReviewAction")
+ReviewActionEnum = strawberry.enum(
+    ReviewAction, name="ReviewAction", description="What one review record did."
+)
 
 
 @strawberry_django.type(
     ReviewRecord, name="ReviewRecord", description="One submission or decision: who, when, why."
 )
 class ReviewRecordType:
-    action: ReviewActionEnum
-    at: datetime
+    action: ReviewActionEnum = strawberry_django.field(description="Submitted, approved …")
+    at: datetime = strawberry_django.field(description="When.")
     reason: str = strawberry_django.field(description="The reviewer's reason (rejections).")
 
     @strawberry_django.field(
@@ -42,7 +44,9 @@ class ReviewableInterface:
     submitted_at: datetime | None = strawberry_django.field(
         description="When it was last submitted (null for a draft never submitted)."
     )
-    decided_at: datetime | None
+    decided_at: datetime | None = strawberry_django.field(
+        description="When staff last approved or rejected it (null while pending)."
+    )
 
     @strawberry_django.field(
         only=["decision_reason"],
@@ -81,11 +85,15 @@ class ReviewApproveInput:
 
 @strawberry.input
 class ReviewRejectInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(
+        description="The id of anything awaiting review (as for reviewApprove)."
+    )
     reason: str = strawberry.field(description="Sent to the applicant by SMS and shown to them.")
 
 
 @strawberry.type
 class ReviewPayload:
-    subject: ReviewableInterface | None
+    subject: ReviewableInterface | None = strawberry.field(
+        description="What was reviewed, with its new status."
+    )
     errors: list[Error]
