@@ -38,7 +38,7 @@ from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
 from schema.permissions import STAFF, IsAuthenticated
-from schema.reviews import ReviewStatusEnum
+from schema.reviews import ReviewStatusEnum, ReviewStatusFilter
 
 from .ids import decode_id
 from .payloads import payload
@@ -101,12 +101,7 @@ class AuctionQuery:
     )
     def registration_queue(
         self,
-        status: Annotated[
-            ReviewStatusEnum | None,
-            strawberry.argument(
-                description="Only this review status; default PENDING, null for all."
-            ),
-        ] = ReviewStatusEnum.PENDING,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
     ) -> Iterable[Registration]:
         return review_queue(Registration, status=status.value if status else None)
 

@@ -36,7 +36,7 @@ from schema.listings import (
     OwnershipChangeType,
 )
 from schema.permissions import STAFF, IsAuthenticated
-from schema.reviews import ReviewStatusEnum
+from schema.reviews import ReviewStatusEnum, ReviewStatusFilter
 from schema.shops import AgreementType
 from shops.models import Shop
 
@@ -147,12 +147,7 @@ class ListingQuery:
     )
     def ownership_change_queue(
         self,
-        status: Annotated[
-            ReviewStatusEnum | None,
-            strawberry.argument(
-                description="Only this review status; default PENDING, null for all."
-            ),
-        ] = ReviewStatusEnum.PENDING,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
     ) -> Iterable[OwnershipChange]:
         return review_queue(OwnershipChange, status=status.value if status else None)
 

@@ -21,6 +21,7 @@ from schema.reviews import (
     ReviewPayload,
     ReviewRejectInput,
     ReviewStatusEnum,
+    ReviewStatusFilter,
 )
 from schema.shops import ShopType
 from shops.models import Shop
@@ -64,12 +65,7 @@ class ReviewQuery:
     )
     def verification_queue(
         self,
-        status: Annotated[
-            ReviewStatusEnum | None,
-            strawberry.argument(
-                description="Only this review status; default PENDING, null for all."
-            ),
-        ] = ReviewStatusEnum.PENDING,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
         kind: Annotated[
             VerificationKindEnum | None,
             strawberry.argument(description="Only personal or only institution."),
@@ -90,12 +86,7 @@ class ReviewQuery:
     )
     def identity_queue(
         self,
-        status: Annotated[
-            ReviewStatusEnum | None,
-            strawberry.argument(
-                description="Only this review status; default PENDING, null for all."
-            ),
-        ] = ReviewStatusEnum.PENDING,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
         kind: Annotated[
             IdentityKindEnum | None, strawberry.argument(description="Only this identity kind.")
         ] = None,
@@ -115,12 +106,7 @@ class ReviewQuery:
     )
     def shop_queue(
         self,
-        status: Annotated[
-            ReviewStatusEnum | None,
-            strawberry.argument(
-                description="Only this review status; default PENDING, null for all."
-            ),
-        ] = ReviewStatusEnum.PENDING,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
         search: Annotated[
             str | None,
             strawberry.argument(description="Part of the shop name or the owner's phone."),

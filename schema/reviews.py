@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -13,6 +14,11 @@ from .errors import Error
 ReviewStatusEnum = strawberry.enum(
     ReviewStatus, name="ReviewStatus", description="Where an application stands in review."
 )
+# The status argument of every staff review queue.
+ReviewStatusFilter = Annotated[
+    ReviewStatusEnum | None,
+    strawberry.argument(description="Only this review status; default PENDING, null for all."),
+]
 ReviewActionEnum = strawberry.enum(
     ReviewAction, name="ReviewAction", description="What one review record did."
 )
