@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv serve test lint format schema messages check clean
+.PHONY: venv serve test lint format schema messages check clean assets system-packages
 
 # Reinstall when the dependencies change or an app is added (the editable install maps
 # each package under platform/ by name).
@@ -17,9 +17,22 @@ $(VENV)/.installed: pyproject.toml $(wildcard platform/*/__init__.py) $(wildcard
 
 venv: $(VENV)/.installed
 
+# GraphiQL's browser assets (served by the project, no CDN) and the GraphQL over HTTP
+# audit, pinned in package-lock.json, into node_modules/ (not committed: docs/graphiql.md).
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || scripts/system-packages
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+# Debian packages beyond Python (npm, chromium, chromium-driver), installed when missing.
+system-packages:
+	scripts/system-packages
+
 # Migrated, with demo data (prints the staff login), Daphne on 127.0.0.1:$(PORT) and the
 # background worker beside it; Ctrl-C stops both.
-serve: venv
+serve: venv assets
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -27,7 +40,7 @@ serve: venv
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
-test: venv
+test: venv assets
 	$(BIN)/pytest
 
 lint: venv
@@ -47,4 +60,4 @@ messages: venv
 	cd platform && ../$(BIN)/python ../manage.py compilemessages
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -38,7 +39,7 @@ from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
 from schema.permissions import IsAuthenticated, staff_with
-from schema.reviews import ReviewStatusEnum
+from schema.reviews import ReviewStatusEnum, ReviewStatusFilter
 
 from .ids import decode_id
 from .payloads import payload
@@ -62,11 +63,23 @@ class AuctionQuery:
     )
     def lots(
         self,
-        phase: LotPhaseEnum | None = None,
-        season_id: relay.GlobalID | None = None,
-        session_id: relay.GlobalID | None = None,
-        type: ListingTypeEnum | None = None,
-        field: TechFieldEnum | None = None,
+        phase: Annotated[
+            LotPhaseEnum | None, strawberry.argument(description="Only lots in this phase.")
+        ] = None,
+        season_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="Only this Season's lots.")
+        ] = None,
+        session_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only this AuctionSession's lots."),
+        ] = None,
+        type: Annotated[
+            ListingTypeEnum | None,
+            strawberry.argument(description="Only patents or only achievements."),
+        ] = None,
+        field: Annotated[
+            TechFieldEnum | None, strawberry.argument(description="Only this technical field.")
+        ] = None,
     ) -> Iterable[Lot]:
         try:
             season = _pk(season_id, Season, "seasonId")
@@ -88,7 +101,9 @@ class AuctionQuery:
         description="Staff: buyer registrations to review, oldest first.",
     )
     def registration_queue(
-        self, info: Info, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self,
+        info: Info,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
     ) -> Iterable[Registration]:
         return review_queue(
             Registration, user=info.context.user, status=status.value if status else None

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -55,7 +56,13 @@ class DealQuery:
         permission_classes=[IsAuthenticated],
         description="My auctions > transaction records: your deals as buyer or seller.",
     )
-    def my_deals(self, info: Info, role: DealRole | None = None) -> Iterable[Deal]:
+    def my_deals(
+        self,
+        info: Info,
+        role: Annotated[
+            DealRole | None, strawberry.argument(description="Only as buyer or only as seller.")
+        ] = None,
+    ) -> Iterable[Deal]:
         return deals_of(user=info.context.user, role=role.value if role else None)
 
     @strawberry_django.connection(
@@ -66,10 +73,20 @@ class DealQuery:
     )
     def deals(
         self,
-        status: DealStatusEnum | None = None,
-        season_id: relay.GlobalID | None = None,
-        overdue: bool | None = None,
-        lacks_registration: bool | None = None,
+        status: Annotated[
+            DealStatusEnum | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        season_id: Annotated[
+            relay.GlobalID | None, strawberry.argument(description="Only this Season's deals.")
+        ] = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(description="True: only overdue deals; false: only those on time."),
+        ] = None,
+        lacks_registration: Annotated[
+            bool | None,
+            strawberry.argument(description="True: only deals with a registration missing."),
+        ] = None,
     ) -> Iterable[Deal]:
         try:
             season = decode_id(season_id, Season, field="seasonId") if season_id else None
@@ -153,7 +170,11 @@ class DealMutation:
         description="Staff: export a season's lots, results and deals as an xlsx file.",
         permission_classes=staff_with(Perm.MANAGE_DEALS),
     )
-    def season_results_export(self, info: Info, season_id: relay.GlobalID) -> FilePayload:
+    def season_results_export(
+        self,
+        info: Info,
+        season_id: Annotated[relay.GlobalID, strawberry.argument(description="The Season.")],
+    ) -> FilePayload:
         return payload(
             FilePayload,
             "file",

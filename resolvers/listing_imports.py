@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -39,7 +40,13 @@ class ListingImportQuery:
         description="The batch-import template of a type (批量导入模板): Chinese headers, "
         "required columns marked *, dropdowns, and an instructions sheet."
     )
-    def listing_import_template(self, info: Info, type: ListingTypeEnum) -> ImportTemplate:
+    def listing_import_template(
+        self,
+        info: Info,
+        type: Annotated[
+            ListingTypeEnum, strawberry.argument(description="Patents or achievements.")
+        ],
+    ) -> ImportTemplate:
         path = reverse("listings:import_template", kwargs={"type": type.value})
         request = info.context.request
         url = request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -36,7 +37,7 @@ from schema.listings import (
     OwnershipChangeType,
 )
 from schema.permissions import IsAuthenticated, staff_with
-from schema.reviews import ReviewStatusEnum
+from schema.reviews import ReviewStatusEnum, ReviewStatusFilter
 from schema.shops import AgreementType
 from shops.models import Shop
 
@@ -91,7 +92,13 @@ class ListingQuery:
         DjangoListConnection[ListingNode],
         description="The trading hall: listings on sale, newest first.",
     )
-    def listings(self, filter: ListingFilter | None = None) -> Iterable[Listing]:
+    def listings(
+        self,
+        filter: Annotated[
+            ListingFilter | None,
+            strawberry.argument(description="Type, field and search; none: everything on sale."),
+        ] = None,
+    ) -> Iterable[Listing]:
         filter = filter or ListingFilter()
         return listings_on_sale(
             type=_value(filter.type), field=_value(filter.field), search=filter.search
@@ -106,8 +113,12 @@ class ListingQuery:
     def my_listings(
         self,
         info: Info,
-        status: ListingStatusEnum | None = None,
-        type: ListingTypeEnum | None = None,
+        status: Annotated[
+            ListingStatusEnum | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        type: Annotated[
+            ListingTypeEnum | None, strawberry.argument(description="Only this type.")
+        ] = None,
     ) -> Iterable[Listing]:
         return listings_of_seller(user=info.context.user, status=_value(status), type=_value(type))
 
@@ -117,7 +128,12 @@ class ListingQuery:
         description="Staff: listings awaiting review, oldest submission first.",
     )
     def listing_queue(
-        self, info: Info, type: ListingTypeEnum | None = None, search: str | None = None
+        self,
+        info: Info,
+        type: Annotated[
+            ListingTypeEnum | None, strawberry.argument(description="Only this type.")
+        ] = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of the title.")] = None,
     ) -> Iterable[Listing]:
         queryset = review_queue(Listing, user=info.context.user)
         if type:
@@ -132,7 +148,9 @@ class ListingQuery:
         description="Staff: ownership change applications, oldest first.",
     )
     def ownership_change_queue(
-        self, info: Info, status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING
+        self,
+        info: Info,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
     ) -> Iterable[OwnershipChange]:
         return review_queue(
             OwnershipChange, user=info.context.user, status=status.value if status else None

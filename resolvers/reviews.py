@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -21,6 +22,7 @@ from schema.reviews import (
     ReviewPayload,
     ReviewRejectInput,
     ReviewStatusEnum,
+    ReviewStatusFilter,
 )
 from schema.shops import ShopType
 from shops.models import Shop
@@ -65,9 +67,14 @@ class ReviewQuery:
     def verification_queue(
         self,
         info: Info,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        kind: VerificationKindEnum | None = None,
-        search: str | None = strawberry.UNSET,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
+        kind: Annotated[
+            VerificationKindEnum | None,
+            strawberry.argument(description="Only personal or only institution."),
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Part of the name, phone or credit code.")
+        ] = strawberry.UNSET,
     ) -> Iterable[Verification]:
         queryset = review_queue(
             Verification, user=info.context.user, status=status.value if status else None
@@ -84,9 +91,13 @@ class ReviewQuery:
     def identity_queue(
         self,
         info: Info,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        kind: IdentityKindEnum | None = None,
-        search: str | None = strawberry.UNSET,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
+        kind: Annotated[
+            IdentityKindEnum | None, strawberry.argument(description="Only this identity kind.")
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Part of the applicant's name or phone.")
+        ] = strawberry.UNSET,
     ) -> Iterable[Identity]:
         queryset = review_queue(
             Identity, user=info.context.user, status=status.value if status else None
@@ -103,8 +114,11 @@ class ReviewQuery:
     def shop_queue(
         self,
         info: Info,
-        status: ReviewStatusEnum | None = ReviewStatusEnum.PENDING,
-        search: str | None = strawberry.UNSET,
+        status: ReviewStatusFilter = ReviewStatusEnum.PENDING,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Part of the shop name or the owner's phone."),
+        ] = strawberry.UNSET,
     ) -> Iterable[Shop]:
         queryset = review_queue(
             Shop, user=info.context.user, status=status.value if status else None

@@ -29,6 +29,8 @@ from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
 from schema.cost import NoFieldSuggestions, QueryCostLimiter
+from schema.descriptions import describe
+from schema.error_codes import ErrorCodes
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
@@ -97,6 +99,7 @@ def _extensions() -> list:
         *MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES).validation_rules,
     ]
     extensions = [
+        ErrorCodes,  # issue 10: extensions.code on parse, validation and input errors
         DjangoOptimizerExtension,
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
@@ -120,3 +123,4 @@ schema = strawberry.Schema(
     extensions=_extensions(),
     config=StrawberryConfig(relay_max_results=MAX_PAGE),
 )
+describe(schema._schema)  # issue 10: enum values, mutation inputs and payloads (see module)

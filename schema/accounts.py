@@ -29,8 +29,14 @@ from .reviews import ReviewableInterface, ReviewStatusEnum
 if TYPE_CHECKING:
     from .shops import ShopType
 
-SmsCodePurposeEnum = strawberry.enum(SmsCodePurpose, name="SmsCodePurpose")
-VerificationKindEnum = strawberry.enum(VerificationKind, name="VerificationKind")
+SmsCodePurposeEnum = strawberry.enum(
+    SmsCodePurpose, name="SmsCodePurpose", description="What an SMS code will be used for."
+)
+VerificationKindEnum = strawberry.enum(
+    VerificationKind,
+    name="VerificationKind",
+    description="个人 (a person, by resident ID) or 机构 (an institution, by credit code).",
+)
 CertificateTypeEnum = strawberry.enum(
     CertificateType,
     name="CertificateType",
@@ -46,8 +52,14 @@ IdentityKindEnum = strawberry.enum(
 
 @strawberry.enum(description="How a successful login or registration authenticates you.")
 class AuthMode(enum.Enum):
-    SESSION = "SESSION"  # browsers: a session cookie; later POSTs need the X-CSRFToken header
-    TOKEN = "TOKEN"  # mobile apps: a bearer token in the payload; send it as Authorization
+    SESSION = strawberry.enum_value(
+        "SESSION",
+        description="Browsers: a session cookie; later POSTs send the X-CSRFToken header.",
+    )
+    TOKEN = strawberry.enum_value(
+        "TOKEN",
+        description="Apps: a bearer token in the payload; send it as `Authorization: Bearer`.",
+    )
 
 
 @strawberry_django.type(
@@ -56,7 +68,7 @@ class AuthMode(enum.Enum):
 class UserType(relay.Node):
     phone: str = strawberry_django.field(description="Mainland mobile number.")
     is_staff: bool = strawberry_django.field(description="Exchange staff.")
-    date_joined: datetime
+    date_joined: datetime = strawberry_django.field(description="When the user registered.")
 
     @strawberry_django.field(only=["password"], description="Whether a password is set.")
     def has_password(self) -> bool:
@@ -84,8 +96,8 @@ class UserType(relay.Node):
     description="Real-name verification (实名认证), personal or institution.",
 )
 class VerificationType(relay.Node, ReviewableInterface):
-    status: ReviewStatusEnum
-    kind: VerificationKindEnum
+    status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
+    kind: VerificationKindEnum = strawberry_django.field(description="Personal or institution.")
     name: str = strawberry_django.field(description="The person's or institution's name.")
     id_number: str | None = blank_as_null(
         "id_number", description="Resident ID number (personal; null for an institution)."
@@ -108,8 +120,10 @@ class VerificationType(relay.Node, ReviewableInterface):
     Identity, name="Identity", description="An identity application (身份申请)."
 )
 class IdentityType(relay.Node, ReviewableInterface):
-    status: ReviewStatusEnum
-    kind: IdentityKindEnum
+    status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
+    kind: IdentityKindEnum = strawberry_django.field(
+        description="The kind of identity applied for (高校, 企业, 个人 …)."
+    )
     certificate: FileType | None = strawberry_django.field(
         description="The certificate uploaded with the application (institutions)."
     )
@@ -125,12 +139,18 @@ class IdentityType(relay.Node, ReviewableInterface):
 
 @strawberry_django.type(ApiToken, name="ApiToken", description="A bearer token of yours.")
 class ApiTokenType(relay.Node):
-    name: str | None = blank_as_null("name", description="The device name given; null if none.")
+    name: str | None = blank_as_null(
+        "name", description="The device name given at login; null if none."
+    )
     prefix: str = strawberry_django.field(description="The first characters, to recognise it.")
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: datetime = strawberry_django.field(description="When it was issued.")
+    expires_at: datetime = strawberry_django.field(description="When it stops working.")
+    last_used_at: datetime | None = strawberry_django.field(
+        description="When it last authenticated a request (to the nearest few minutes)."
+    )
+    revoked_at: datetime | None = strawberry_django.field(
+        description="When it was revoked (logout or tokenRevoke); null if it was not."
+    )
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
@@ -144,23 +164,27 @@ class ApiTokenType(relay.Node):
 @strawberry.input
 class SmsCodeSendInput:
     phone: str = strawberry.field(description="Mainland mobile number.")
-    purpose: SmsCodePurposeEnum
+    purpose: SmsCodePurposeEnum = strawberry.field(description="What the code is for.")
 
 
 @strawberry.type
 class SmsCodeSendPayload:
     sent_to: str | None = strawberry.field(description="The masked number the code went to.")
-    expires_in_seconds: int | None
-    resend_after_seconds: int | None
+    expires_in_seconds: int | None = strawberry.field(description="Seconds the code stays valid.")
+    resend_after_seconds: int | None = strawberry.field(
+        description="Seconds before another code may be asked for this number."
+    )
     errors: list[Error]
 
 
 @strawberry.input
 class RegisterInput:
-    phone: str
+    phone: str = strawberry.field(description="Mainland mobile number the code was sent to.")
     code: str = strawberry.field(description="The 6-digit SMS code (purpose REGISTER).")
     password: str | None = strawberry.field(default=None, description="Optional password.")
-    mode: AuthMode = AuthMode.SESSION
+    mode: AuthMode = strawberry.field(
+        default=AuthMode.SESSION, description="Session cookie or bearer token."
+    )
     token_name: str | None = strawberry.field(
         default=None, description="With mode TOKEN: a name for the device."
     )
@@ -168,22 +192,28 @@ class RegisterInput:
 
 @strawberry.input
 class LoginInput:
-    phone: str
+    phone: str = strawberry.field(description="Mainland mobile number.")
     code: str | None = strawberry.field(
         default=None, description="The SMS code (purpose LOGIN); or give password."
     )
-    password: str | None = None
-    mode: AuthMode = AuthMode.SESSION
-    token_name: str | None = None
+    password: str | None = strawberry.field(default=None, description="The password; or give code.")
+    mode: AuthMode = strawberry.field(
+        default=AuthMode.SESSION, description="Session cookie or bearer token."
+    )
+    token_name: str | None = strawberry.field(
+        default=None, description="With mode TOKEN: a name for the device."
+    )
 
 
 @strawberry.type
 class AuthPayload:
-    user: UserType | None
+    user: UserType | None = strawberry.field(description="Who is now signed in.")
     token: str | None = strawberry.field(
         description="With mode TOKEN: the bearer token. Shown once; store it securely."
     )
-    token_expires_at: datetime | None
+    token_expires_at: datetime | None = strawberry.field(
+        description="With mode TOKEN: when the token expires."
+    )
     errors: list[Error]
 
 
@@ -194,7 +224,7 @@ class LogoutPayload:
 
 @strawberry.input
 class PasswordSetInput:
-    password: str
+    password: str = strawberry.field(description="The new password (Django's password rules).")
     current_password: str | None = strawberry.field(
         default=None, description="Required when a password is already set."
     )
@@ -202,7 +232,7 @@ class PasswordSetInput:
 
 @strawberry.type
 class UserPayload:
-    user: UserType | None
+    user: UserType | None = strawberry.field(description="You, changed.")
     errors: list[Error]
 
 
@@ -213,7 +243,7 @@ class TokenRevokeInput:
 
 @strawberry.type
 class TokenRevokePayload:
-    token: ApiTokenType | None
+    token: ApiTokenType | None = strawberry.field(description="The revoked token.")
     errors: list[Error]
 
 
@@ -222,27 +252,41 @@ class TokenRevokePayload:
     "certificateType and the certificate file (PDF, JPEG or PNG)."
 )
 class VerificationSubmitInput:
-    kind: VerificationKindEnum
-    name: str
-    id_number: str | None = None
-    credit_code: str | None = None
-    certificate_type: CertificateTypeEnum | None = None
-    certificate: Upload | None = None
+    kind: VerificationKindEnum = strawberry.field(description="Personal or institution.")
+    name: str = strawberry.field(description="The person's or institution's full name.")
+    id_number: str | None = strawberry.field(
+        default=None, description="Personal: the 18-character resident ID number."
+    )
+    credit_code: str | None = strawberry.field(
+        default=None, description="Institution: the 18-character unified social credit code."
+    )
+    certificate_type: CertificateTypeEnum | None = strawberry.field(
+        default=None, description="Institution: which certificate is uploaded."
+    )
+    certificate: Upload | None = strawberry.field(
+        default=None, description="Institution: the certificate file (multipart upload)."
+    )
 
 
 @strawberry.type
 class VerificationPayload:
-    verification: VerificationType | None
+    verification: VerificationType | None = strawberry.field(
+        description="Your verification, now pending review."
+    )
     errors: list[Error]
 
 
 @strawberry.input(description="Institution kinds need the certificate file (PDF, JPEG or PNG).")
 class IdentityApplyInput:
-    kind: IdentityKindEnum
-    certificate: Upload | None = None
+    kind: IdentityKindEnum = strawberry.field(description="The identity applied for.")
+    certificate: Upload | None = strawberry.field(
+        default=None, description="Institution kinds: the certificate file (multipart upload)."
+    )
 
 
 @strawberry.type
 class IdentityPayload:
-    identity: IdentityType | None
+    identity: IdentityType | None = strawberry.field(
+        description="The application, now pending review."
+    )
     errors: list[Error]

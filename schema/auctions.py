@@ -39,26 +39,36 @@ LotResultEnum = strawberry.enum(LotResult, name="LotResult", description="成交
 
 @strawberry_django.type(Season, name="Season", description="An auction season (拍卖季).")
 class SeasonType(relay.Node):
-    name: str
+    name: str = strawberry_django.field(description="The season's name, e.g. 2026年春季专利拍卖季.")
     rules: str = strawberry_django.field(description="The auction rules text.")
-    deposit_required: bool
-    deposit_amount: Decimal | None
+    deposit_required: bool = strawberry_django.field(
+        description="Buyers pay a deposit (保证金) to register."
+    )
+    deposit_amount: Decimal | None = strawberry_django.field(
+        description="The deposit per lot, CNY."
+    )
     anti_sniping_minutes: int = strawberry_django.field(
         description="A bid in the last N minutes moves the end to N minutes after it."
     )
-    default_increment: Decimal
-    sessions: list["AuctionSessionType"]
+    default_increment: Decimal = strawberry_django.field(
+        description="加价幅度 of lots that set none, CNY."
+    )
+    sessions: list["AuctionSessionType"] = strawberry_django.field(
+        description="Its auction days, by date."
+    )
 
 
 @strawberry_django.type(
     AuctionSession, name="AuctionSession", description="One auction day (场次) of a season."
 )
 class AuctionSessionType(relay.Node):
-    season: SeasonType
-    name: str
-    auction_day: date
-    notice_starts_at: datetime
-    bidding_starts_at: datetime
+    season: SeasonType = strawberry_django.field(description="The season it belongs to.")
+    name: str = strawberry_django.field(description="The session's name.")
+    auction_day: date = strawberry_django.field(description="The auction day (Asia/Shanghai).")
+    notice_starts_at: datetime = strawberry_django.field(
+        description="公告期 starts: lots are shown, registration opens."
+    )
+    bidding_starts_at: datetime = strawberry_django.field(description="Bidding opens.")
     bidding_ends_at: datetime = strawberry_django.field(
         description="The scheduled end; each lot's endsAt may move later (anti-sniping)."
     )
@@ -67,9 +77,9 @@ class AuctionSessionType(relay.Node):
 @strawberry_django.type(Bid, name="Bid", description="One accepted bid, public: no names.")
 class BidType:
     seq: int = strawberry_django.field(description="Per lot, gapless, from 1.")
-    amount: Decimal
+    amount: Decimal = strawberry_django.field(description="The bid, CNY.")
     bidder_number: str = strawberry_django.field(description="竞买号.")
-    placed_at: datetime
+    placed_at: datetime = strawberry_django.field(description="When the server accepted it.")
     is_proxy: bool = strawberry_django.field(description="Placed by a maximum (代理出价).")
     ends_at_after: datetime = strawberry_django.field(description="The lot's end after it.")
     hash: str = strawberry_django.field(description="Hash over the previous hash and this bid.")
@@ -81,25 +91,29 @@ class BidType:
 
 @strawberry.type(description="The result of recomputing a lot's bid hash chain.")
 class BidChain:
-    verified: bool
-    length: int
-    head_hash: str
-    broken_at_seq: int | None
+    verified: bool = strawberry.field(
+        description="Every bid's hash matches its content and predecessor."
+    )
+    length: int = strawberry.field(description="How many bids the chain holds.")
+    head_hash: str = strawberry.field(description="The last bid's hash (empty without bids).")
+    broken_at_seq: int | None = strawberry.field(description="The first bid that does not verify.")
 
 
 @strawberry_django.type(
     Registration, name="Registration", description="A buyer's registration for a lot (报名)."
 )
 class RegistrationType(relay.Node, ReviewableInterface):
-    status: ReviewStatusEnum
+    status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     bidder_number: str | None = blank_as_null(
         "bidder_number", description="竞买号, given on approval; null before."
     )
     commitment_letter: FileType = strawberry_django.field(description="《网络竞价承诺函》.")
-    deposit_required: bool
-    deposit_amount: Decimal | None
-    deposit_confirmed_at: datetime | None
-    lot: "LotType"
+    deposit_required: bool = strawberry_django.field(description="A deposit is due before bidding.")
+    deposit_amount: Decimal | None = strawberry_django.field(description="The deposit due, CNY.")
+    deposit_confirmed_at: datetime | None = strawberry_django.field(
+        description="When staff confirmed the deposit was received."
+    )
+    lot: "LotType" = strawberry_django.field(description="The lot registered for.")
     bids: DjangoListConnection[BidType] = strawberry_django.connection(
         description="Your own bids on this lot, newest first (my auctions)."
     )
@@ -124,18 +138,20 @@ def _my_registrations(info: Info) -> Prefetch:
 
 @strawberry_django.type(Lot, name="Lot", description="A listing put up in a session (拍品).")
 class LotType(relay.Node):
-    session: AuctionSessionType
-    listing: ListingNode
-    start_price: Decimal
+    session: AuctionSessionType = strawberry_django.field(
+        description="The session it is auctioned in."
+    )
+    listing: ListingNode = strawberry_django.field(description="What is auctioned.")
+    start_price: Decimal = strawberry_django.field(description="起拍价, CNY.")
     increment: Decimal = strawberry_django.field(description="加价幅度: raises are multiples.")
     current_price: Decimal | None = strawberry_django.field(description="Null before bids.")
-    bid_count: int
+    bid_count: int = strawberry_django.field(description="Accepted bids so far.")
     last_seq: int = strawberry_django.field(description="The last bid's sequence number.")
     ends_at: datetime = strawberry_django.field(description="Bidding end, with extensions.")
     result: LotResultEnum | None = blank_as_null(
-        "result", LotResultEnum, description="SOLD or UNSOLD once ended; null before."
+        "result", LotResultEnum, description="成交 (SOLD) or 流拍 (UNSOLD) once ended; null before."
     )
-    final_price: Decimal | None
+    final_price: Decimal | None = strawberry_django.field(description="成交价 when sold, CNY.")
 
     # Fields read through relations use annotations, so a page of lots stays one query.
     @strawberry_django.field(
@@ -237,35 +253,47 @@ class LotType(relay.Node):
 
 @strawberry.input
 class SeasonCreateInput:
-    name: str
-    rules: str
-    deposit_required: bool = False
-    deposit_amount: Decimal | None = None
-    anti_sniping_minutes: int = 5
-    default_increment: Decimal = Decimal("1000.00")
+    name: str = strawberry.field(description="The season's name.")
+    rules: str = strawberry.field(description="The auction rules text shown to buyers.")
+    deposit_required: bool = strawberry.field(
+        default=False, description="Buyers must pay a deposit."
+    )
+    deposit_amount: Decimal | None = strawberry.field(
+        default=None, description="The deposit per lot, CNY (with depositRequired)."
+    )
+    anti_sniping_minutes: int = strawberry.field(
+        default=5, description="A bid in the last N minutes extends the end to N after it."
+    )
+    default_increment: Decimal = strawberry.field(
+        default=Decimal("1000.00"), description="加价幅度 of lots that set none, CNY."
+    )
 
 
 @strawberry.input
 class SessionCreateInput:
-    season_id: relay.GlobalID
-    name: str
-    auction_day: date
-    notice_starts_at: datetime
-    bidding_starts_at: datetime
-    bidding_ends_at: datetime
+    season_id: relay.GlobalID = strawberry.field(description="The Season.")
+    name: str = strawberry.field(description="The session's name.")
+    auction_day: date = strawberry.field(description="The auction day (Asia/Shanghai).")
+    notice_starts_at: datetime = strawberry.field(
+        description="公告期 start: lots shown, registration open."
+    )
+    bidding_starts_at: datetime = strawberry.field(description="Bidding opens.")
+    bidding_ends_at: datetime = strawberry.field(description="Bidding ends (before anti-sniping).")
 
 
 @strawberry.input
 class LotCreateInput:
-    session_id: relay.GlobalID
+    session_id: relay.GlobalID = strawberry.field(description="The AuctionSession.")
     listing_id: relay.GlobalID = strawberry.field(description="A listed, season-opted-in one.")
     increment: Decimal | None = strawberry.field(default=None, description="Default: the season's.")
-    reserve_price: Decimal | None = None
+    reserve_price: Decimal | None = strawberry.field(
+        default=None, description="保留价: below it the lot does not sell (not shown to buyers)."
+    )
 
 
 @strawberry.input
 class RegistrationSubmitInput:
-    lot_id: relay.GlobalID
+    lot_id: relay.GlobalID = strawberry.field(description="The Lot to register for.")
     commitment_letter: strawberry.file_uploads.Upload = strawberry.field(
         description="The signed or stamped 《网络竞价承诺函》 (PDF, JPEG or PNG)."
     )
@@ -273,12 +301,14 @@ class RegistrationSubmitInput:
 
 @strawberry.input
 class RegistrationIdInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(description="The Registration.")
 
 
 @strawberry.input
 class BidPlaceInput:
-    lot_id: relay.GlobalID
+    lot_id: relay.GlobalID = strawberry.field(
+        description="The Lot (you need an approved registration)."
+    )
     amount: Decimal = strawberry.field(
         description="First bid: start price + k increments (k >= 0); later: current price + "
         "k increments (k >= 1)."
@@ -291,44 +321,46 @@ class BidPlaceInput:
 
 @strawberry.input
 class ProxyBidSetInput:
-    lot_id: relay.GlobalID
+    lot_id: relay.GlobalID = strawberry.field(
+        description="The Lot (you need an approved registration)."
+    )
     max_amount: Decimal = strawberry.field(description="On the increment grid.")
 
 
 @strawberry.type
 class SeasonPayload:
-    season: SeasonType | None
+    season: SeasonType | None = strawberry.field(description="The season.")
     errors: list[Error]
 
 
 @strawberry.type
 class SessionPayload:
-    session: AuctionSessionType | None
+    session: AuctionSessionType | None = strawberry.field(description="The session.")
     errors: list[Error]
 
 
 @strawberry.type
 class LotPayload:
-    lot: LotType | None
+    lot: LotType | None = strawberry.field(description="The lot.")
     errors: list[Error]
 
 
 @strawberry.type
 class RegistrationPayload:
-    registration: RegistrationType | None
+    registration: RegistrationType | None = strawberry.field(description="The registration.")
     errors: list[Error]
 
 
 @strawberry.type
 class BidPlacePayload:
-    bid: BidType | None
-    lot: LotType | None
+    bid: BidType | None = strawberry.field(description="Your bid as accepted.")
+    lot: LotType | None = strawberry.field(description="The lot after it (price, end).")
     replayed: bool = strawberry.field(description="True when this answers a retried key.")
     errors: list[Error]
 
 
 @strawberry.type
 class ProxyBidPayload:
-    max_amount: Decimal | None
-    lot: LotType | None
+    max_amount: Decimal | None = strawberry.field(description="Your maximum now.")
+    lot: LotType | None = strawberry.field(description="The lot after any bid it placed.")
     errors: list[Error]

@@ -28,8 +28,8 @@ DealStatusEnum = strawberry.enum(
 
 @strawberry.enum(description="Which side of a deal you are on.")
 class DealRole(enum.Enum):
-    BUYER = "BUYER"
-    SELLER = "SELLER"
+    BUYER = strawberry.enum_value("BUYER", description="买受人: you won the lot.")
+    SELLER = strawberry.enum_value("SELLER", description="委托人: your shop's listing sold.")
 
 
 @strawberry.type(description="One step of a deal, for a progress display.")
@@ -37,9 +37,11 @@ class DealStep:
     name: str = strawberry.field(
         description="成交通知书, 签署合同, 上传付款凭证, 确认交割, 交易凭证."
     )
-    done: bool
-    at: datetime | None
-    deadline: date | None
+    done: bool = strawberry.field(description="The step is complete.")
+    at: datetime | None = strawberry.field(description="When it was completed.")
+    deadline: date | None = strawberry.field(
+        description="The day it is due by, if it has a deadline."
+    )
 
 
 def _absolute(info: Info, path: str) -> str:
@@ -55,9 +57,9 @@ def _absolute(info: Info, path: str) -> str:
 )
 class DealType(relay.Node):
     serial: str = strawberry_django.field(description="成交编号.")
-    status: DealStatusEnum
-    price: Decimal
-    dealt_at: datetime
+    status: DealStatusEnum = strawberry_django.field(description="The step it has reached.")
+    price: Decimal = strawberry_django.field(description="成交价, CNY.")
+    dealt_at: datetime = strawberry_django.field(description="When the lot was sold (its end).")
     contract_deadline: date = strawberry_django.field(
         description="The contract is due by this day: 5 working days after the deal "
         "(Chinese statutory holidays and adjusted working days counted)."
@@ -66,28 +68,48 @@ class DealType(relay.Node):
         description="Set when the deadline passed without a contract."
     )
     notice: FileType | None = strawberry_django.field(description="《网络竞价成交通知书》.")
-    contract: FileType | None
-    contract_uploaded_at: datetime | None
-    payment_proof: FileType | None
-    paid_at: datetime | None
-    delivered_at: datetime | None
+    contract: FileType | None = strawberry_django.field(
+        description="The signed contract, once uploaded."
+    )
+    contract_uploaded_at: datetime | None = strawberry_django.field(
+        description="When the contract was uploaded."
+    )
+    payment_proof: FileType | None = strawberry_django.field(
+        description="The buyer's payment proof (付款凭证)."
+    )
+    paid_at: datetime | None = strawberry_django.field(
+        description="When the payment proof was uploaded."
+    )
+    delivered_at: datetime | None = strawberry_django.field(
+        description="When delivery (交割) was confirmed."
+    )
     certificate: FileType | None = strawberry_django.field(description="《交易凭证》.")
-    certified_at: datetime | None
+    certified_at: datetime | None = strawberry_django.field(
+        description="When 《交易凭证》 was issued."
+    )
     chain_head: str | None = blank_as_null(
         "chain_head",
         description="The lot's verified bid-log hash printed on the certificate; null before.",
     )
-    patent_transfer_registered_on: date | None
+    patent_transfer_registered_on: date | None = strawberry_django.field(
+        description="专利权转让登记 date, once recorded."
+    )
     patent_transfer_number: str | None = blank_as_null(
-        "patent_transfer_number", description="Null until recorded."
+        "patent_transfer_number", description="专利权转让登记 number; null until recorded."
     )
-    tech_contract_registered_on: date | None
+    tech_contract_registered_on: date | None = strawberry_django.field(
+        description="技术合同登记 date, once recorded."
+    )
     tech_contract_number: str | None = blank_as_null(
-        "tech_contract_number", description="Null until recorded."
+        "tech_contract_number", description="技术合同登记 number; null until recorded."
     )
-    cancelled_at: datetime | None
-    cancel_reason: str | None = blank_as_null("cancel_reason", description="Null unless cancelled.")
-    lot: LotType
+    cancelled_at: datetime | None = strawberry_django.field(
+        description="When staff cancelled it (buyer default)."
+    )
+    cancel_reason: str | None = blank_as_null(
+        "cancel_reason", description="Why it was cancelled; null unless cancelled."
+    )
+    lot: LotType = strawberry_django.field(description="The lot that sold.")
 
     @strawberry_django.field(
         only=["buyer__verification__name"], description="The buyer's real name (revealed now)."
@@ -95,11 +117,15 @@ class DealType(relay.Node):
     def buyer_name(self) -> str:
         return self.buyer.verification.name
 
-    @strawberry_django.field(only=["seller__verification__name"])
+    @strawberry_django.field(
+        only=["seller__verification__name"], description="The seller's verified name (委托人)."
+    )
     def seller_name(self) -> str:
         return self.seller.verification.name
 
-    @strawberry_django.field(only=["registration__bidder_number"])
+    @strawberry_django.field(
+        only=["registration__bidder_number"], description="The buyer's 竞买号."
+    )
     def buyer_bidder_number(self) -> str:
         return self.registration.bidder_number
 
@@ -147,49 +173,57 @@ class DealType(relay.Node):
 
 @strawberry.input
 class DealContractUploadInput:
-    deal_id: relay.GlobalID
+    deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
     contract: Upload = strawberry.field(description="The signed contract, PDF.")
 
 
 @strawberry.input
 class DealPaymentProofUploadInput:
-    deal_id: relay.GlobalID
+    deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
     payment_proof: Upload = strawberry.field(description="PDF, JPEG or PNG.")
 
 
 @strawberry.input
 class DealIdInput:
-    deal_id: relay.GlobalID
+    deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
 
 
 @strawberry.input(description="Registrations after the deal; give what you have.")
 class DealTransferRecordInput:
-    deal_id: relay.GlobalID
-    patent_transfer_registered_on: date | None = None
-    patent_transfer_number: str | None = None
-    tech_contract_registered_on: date | None = None
-    tech_contract_number: str | None = None
+    deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
+    patent_transfer_registered_on: date | None = strawberry.field(
+        default=None, description="专利权转让登记 date."
+    )
+    patent_transfer_number: str | None = strawberry.field(
+        default=None, description="专利权转让登记 number."
+    )
+    tech_contract_registered_on: date | None = strawberry.field(
+        default=None, description="技术合同登记 date."
+    )
+    tech_contract_number: str | None = strawberry.field(
+        default=None, description="技术合同登记 number."
+    )
 
 
 @strawberry.input
 class DealCancelInput:
-    deal_id: relay.GlobalID
+    deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
     reason: str = strawberry.field(description="Why the buyer defaulted; recorded as a strike.")
 
 
 @strawberry.input
 class SeasonContractTemplateInput:
-    season_id: relay.GlobalID
+    season_id: relay.GlobalID = strawberry.field(description="The Season.")
     template: Upload = strawberry.field(description="PDF.")
 
 
 @strawberry.type
 class DealPayload:
-    deal: DealType | None
+    deal: DealType | None = strawberry.field(description="The deal, changed.")
     errors: list[Error]
 
 
 @strawberry.type
 class FilePayload:
-    file: FileType | None
+    file: FileType | None = strawberry.field(description="The file made or stored.")
     errors: list[Error]

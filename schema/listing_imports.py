@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -60,7 +61,7 @@ class ImportCellError:
 
 @strawberry.type(description="A batch-import template to download (批量导入模板).")
 class ImportTemplate:
-    type: ListingTypeEnum
+    type: ListingTypeEnum = strawberry.field(description="The listing type it imports.")
     file_name: str = strawberry.field(description="e.g. 专利批量导入模板.xlsx.")
     url: str = strawberry.field(description="Absolute download URL (public, no sign-in).")
 
@@ -74,7 +75,9 @@ class ListingImportRowType(relay.Node):
     row_number: int = strawberry_django.field(
         description="The row number in Excel (the header is row 1)."
     )
-    status: ListingImportRowStatusEnum
+    status: ListingImportRowStatusEnum = strawberry_django.field(
+        description="Valid, invalid, duplicate …"
+    )
     season_opt_in: bool = strawberry_django.field(
         description="Whether its listing joined the auction season (after commit; a 代理 row "
         "is listed without it even when the import opted in)."
@@ -124,9 +127,11 @@ class ListingImportRowType(relay.Node):
     "valid rows listed with listingImportCommit. Visible to its uploader and staff only.",
 )
 class ListingImportType(relay.Node):
-    type: ListingTypeEnum
-    status: ListingImportStatusEnum
-    shop: ShopType
+    type: ListingTypeEnum = strawberry_django.field(description="Patents or achievements.")
+    status: ListingImportStatusEnum = strawberry_django.field(
+        description="Queued, checking, done, committed …"
+    )
+    shop: ShopType = strawberry_django.field(description="The shop the rows will be listed in.")
     total_rows: int = strawberry_django.field(description="Data rows in the workbook.")
     processed_rows: int = strawberry_django.field(description="Rows checked so far.")
     valid_rows: int = strawberry_django.field(description="Rows that can be (or were) listed.")
@@ -137,10 +142,14 @@ class ListingImportType(relay.Node):
     )
     committed_rows: int = strawberry_django.field(description="Listings created by the commit.")
     season_opt_in: bool = strawberry_django.field(description="The commit joined the season.")
-    created_at: datetime
-    started_at: datetime | None
+    created_at: datetime = strawberry_django.field(description="When it was uploaded.")
+    started_at: datetime | None = strawberry_django.field(
+        description="When the worker began the check."
+    )
     finished_at: datetime | None = strawberry_django.field(description="When the check ended.")
-    committed_at: datetime | None
+    committed_at: datetime | None = strawberry_django.field(
+        description="When its valid rows were listed."
+    )
     source_file: FileType = strawberry_django.field(
         field_name="source", description="The workbook as uploaded."
     )
@@ -169,7 +178,13 @@ class ListingImportType(relay.Node):
         DjangoListConnection[ListingImportRowType],
         description="The rows in sheet order, optionally of one status.",
     )
-    def rows(self, status: ListingImportRowStatusEnum | None = None) -> Iterable[ListingImportRow]:
+    def rows(
+        self,
+        status: Annotated[
+            ListingImportRowStatusEnum | None,
+            strawberry.argument(description="Only rows with this result."),
+        ] = None,
+    ) -> Iterable[ListingImportRow]:
         return listing_import_rows(
             listing_import=self, status=status.value if status is not None else None
         )
@@ -204,14 +219,14 @@ class ListingImportCommitInput:
 
 @strawberry.type
 class ListingImportPayload:
-    listing_import: ListingImportType | None
+    listing_import: ListingImportType | None = strawberry.field(description="The import.")
     errors: list[Error]
 
 
 @strawberry.type(description="The check of an import, live.")
 class ListingImportProgress:
     id: relay.GlobalID = strawberry.field(description="The ListingImport.")
-    status: ListingImportStatusEnum
+    status: ListingImportStatusEnum = strawberry.field(description="Where the check is.")
     total_rows: int = strawberry.field(description="Data rows in the workbook.")
     processed_rows: int = strawberry.field(description="Rows checked so far.")
     valid_rows: int = strawberry.field(description="Rows that can be listed.")

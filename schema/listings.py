@@ -37,27 +37,31 @@ ListingStatusEnum = strawberry.enum(
 OwnershipEnum = strawberry.enum(
     Ownership, name="Ownership", description="自有 (a rights holder is the shop's entity) or 代理."
 )
-TransactionTypeEnum = strawberry.enum(TransactionType, name="TransactionType")
+TransactionTypeEnum = strawberry.enum(
+    TransactionType, name="TransactionType", description="交易方式: how the rights pass."
+)
 MaturityEnum = strawberry.enum(Maturity, name="Maturity", description="技术成熟度.")
 TechFieldEnum = strawberry.enum(TechField, name="TechField", description="技术领域 (category).")
-PaymentMethodEnum = strawberry.enum(PaymentMethod, name="PaymentMethod")
+PaymentMethodEnum = strawberry.enum(
+    PaymentMethod, name="PaymentMethod", description="付款方式: how the buyer pays."
+)
 
 
 @strawberry.type(description="Patent details of a patent listing.")
 class PatentDetailsType:
     number: str = strawberry.field(description="Canonical form, e.g. ZL202110123456.7.")
-    patent_type: PatentTypeEnum | None
-    application_date: date | None
-    grant_date: date | None
-    inventors: list[str]
-    ipc_classes: list[str]
-    legal_status: LegalStatusEnum | None
+    patent_type: PatentTypeEnum | None = strawberry.field(description="发明, 实用新型 or 外观设计.")
+    application_date: date | None = strawberry.field(description="申请日.")
+    grant_date: date | None = strawberry.field(description="授权公告日 (granted patents).")
+    inventors: list[str] = strawberry.field(description="发明人, in the patent's order.")
+    ipc_classes: list[str] = strawberry.field(description="IPC classes, e.g. H01M 4/36.")
+    legal_status: LegalStatusEnum | None = strawberry.field(description="法律状态.")
 
 
 @strawberry.type(description="Details of a technology-achievement listing.")
 class AchievementDetailsType:
-    maturity: MaturityEnum | None
-    team: str
+    maturity: MaturityEnum | None = strawberry.field(description="技术成熟度.")
+    team: str = strawberry.field(description="The team behind it (成果完成团队).")
 
 
 def _enum_or_none(enum, value):
@@ -70,9 +74,13 @@ def _enum_or_none(enum, value):
     description="A patent or technology achievement offered by a shop (标的物).",
 )
 class ListingNode(relay.Node, ReviewableInterface):
-    status: ListingStatusEnum
-    type: ListingTypeEnum
-    title: str | None = blank_as_null("title", description="Null in an unfinished draft.")
+    status: ListingStatusEnum = strawberry_django.field(
+        description="Draft, in review, listed, sold …"
+    )
+    type: ListingTypeEnum = strawberry_django.field(description="Patent or technology achievement.")
+    title: str | None = blank_as_null(
+        "title", description="The title shown in the trading hall; null in an unfinished draft."
+    )
     field: TechFieldEnum | None = blank_as_null(
         "field",
         TechFieldEnum,
@@ -83,24 +91,34 @@ class ListingNode(relay.Node, ReviewableInterface):
     )
     rights_holders: list[str] = strawberry_django.field(description="权利人.")
     transaction_type: TransactionTypeEnum | None = blank_as_null(
-        "transaction_type", TransactionTypeEnum, description="Null in an unfinished draft."
+        "transaction_type",
+        TransactionTypeEnum,
+        description="How the rights pass; null in an unfinished draft.",
     )
-    payment_method: PaymentMethodEnum
+    payment_method: PaymentMethodEnum = strawberry_django.field(description="How the buyer pays.")
     start_price: Decimal | None = strawberry_django.field(description="起拍价, CNY.")
     season_opt_in: bool = strawberry_django.field(description="Joins the auction season.")
-    ownership: OwnershipEnum
+    ownership: OwnershipEnum = strawberry_django.field(
+        description="自有 or 代理, from the rights holders."
+    )
     ownership_reviewed: bool = strawberry_django.field(
         description="The ownership was set by an approved change application."
     )
     agreement: AgreementType = strawberry_django.field(
         description="The 《商品发布协议》 version the seller accepted."
     )
-    agreement_accepted_at: datetime
-    shop: ShopType
-    created_at: datetime
-    updated_at: datetime
-    listed_at: datetime | None
-    delisted_at: datetime | None
+    agreement_accepted_at: datetime = strawberry_django.field(
+        description="When the seller accepted the agreement."
+    )
+    shop: ShopType = strawberry_django.field(description="The shop offering it.")
+    created_at: datetime = strawberry_django.field(description="When the draft was created.")
+    updated_at: datetime = strawberry_django.field(description="When it last changed.")
+    listed_at: datetime | None = strawberry_django.field(
+        description="When it went on sale (approved)."
+    )
+    delisted_at: datetime | None = strawberry_django.field(
+        description="When it was taken off sale."
+    )
 
     @strawberry_django.field(
         only=[
@@ -165,10 +183,12 @@ class ListingNode(relay.Node, ReviewableInterface):
     description="An application to change a listing's ownership status (权属变更).",
 )
 class OwnershipChangeType(relay.Node, ReviewableInterface):
-    status: ReviewStatusEnum
-    requested: OwnershipEnum
-    reason: str
-    listing: ListingNode
+    status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
+    requested: OwnershipEnum = strawberry_django.field(
+        description="The ownership status asked for."
+    )
+    reason: str = strawberry_django.field(description="The applicant's reason.")
+    listing: ListingNode = strawberry_django.field(description="The listing concerned.")
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
@@ -180,18 +200,22 @@ class PatentDetailsInput:
     number: str | None = strawberry.field(
         default=None, description="ZL202110123456.7, 202110123456.7, ZL98123456.X, ..."
     )
-    patent_type: PatentTypeEnum | None = None
-    application_date: date | None = None
-    grant_date: date | None = None
-    inventors: list[str] = strawberry.field(default_factory=list)
-    ipc_classes: list[str] = strawberry.field(default_factory=list)
-    legal_status: LegalStatusEnum | None = None
+    patent_type: PatentTypeEnum | None = strawberry.field(
+        default=None, description="发明, 实用新型 or 外观设计."
+    )
+    application_date: date | None = strawberry.field(default=None, description="申请日.")
+    grant_date: date | None = strawberry.field(default=None, description="授权公告日.")
+    inventors: list[str] = strawberry.field(default_factory=list, description="发明人.")
+    ipc_classes: list[str] = strawberry.field(
+        default_factory=list, description="IPC classes, e.g. H01M 4/36."
+    )
+    legal_status: LegalStatusEnum | None = strawberry.field(default=None, description="法律状态.")
 
 
 @strawberry.input(description="Technology-achievement details.")
 class AchievementDetailsInput:
-    maturity: MaturityEnum | None = None
-    team: str | None = None
+    maturity: MaturityEnum | None = strawberry.field(default=None, description="技术成熟度.")
+    team: str | None = strawberry.field(default=None, description="成果完成团队.")
 
 
 @strawberry.input(
@@ -199,36 +223,42 @@ class AchievementDetailsInput:
     "fields its type requires. Saving replaces the whole form."
 )
 class ListingFormInput:
-    title: str | None = None
-    field: TechFieldEnum | None = None
-    description: str | None = None
+    title: str | None = strawberry.field(default=None, description="The title.")
+    field: TechFieldEnum | None = strawberry.field(default=None, description="技术领域.")
+    description: str | None = strawberry.field(default=None, description="Abstract or description.")
     rights_holders: list[str] = strawberry.field(
         default_factory=list,
         description="权利人. Ownership is 自有 when one is your shop's verified entity.",
     )
-    transaction_type: TransactionTypeEnum | None = None
+    transaction_type: TransactionTypeEnum | None = strawberry.field(
+        default=None, description="交易方式."
+    )
     start_price: Decimal | None = strawberry.field(default=None, description="起拍价, CNY.")
     season_opt_in: bool = strawberry.field(
         default=False, description="Join the auction season (eligible listings only)."
     )
-    patent: PatentDetailsInput | None = None
-    achievement: AchievementDetailsInput | None = None
+    patent: PatentDetailsInput | None = strawberry.field(
+        default=None, description="Type PATENT: the patent details."
+    )
+    achievement: AchievementDetailsInput | None = strawberry.field(
+        default=None, description="Type ACHIEVEMENT: the achievement details."
+    )
 
 
 @strawberry.input
 class ListingCreateInput:
     shop_id: relay.GlobalID = strawberry.field(description="Your open Shop.")
-    type: ListingTypeEnum
+    type: ListingTypeEnum = strawberry.field(description="Patent or achievement; fixed.")
     agreement_version: str = strawberry.field(
         description="The version of 《商品发布协议》 (query listingAgreement) you accept."
     )
-    form: ListingFormInput
+    form: ListingFormInput = strawberry.field(description="The form, complete or not.")
 
 
 @strawberry.input
 class ListingUpdateInput:
-    id: relay.GlobalID
-    form: ListingFormInput
+    id: relay.GlobalID = strawberry.field(description="Your Listing.")
+    form: ListingFormInput = strawberry.field(description="The whole form, replacing the old.")
     agreement_version: str | None = strawberry.field(
         default=None, description="Accept a newer 《商品发布协议》 when it changed."
     )
@@ -236,32 +266,34 @@ class ListingUpdateInput:
 
 @strawberry.input
 class ListingIdInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(description="The Listing.")
 
 
 @strawberry.type
 class ListingPayload:
-    listing: ListingNode | None
+    listing: ListingNode | None = strawberry.field(description="The listing, changed.")
     errors: list[Error]
 
 
 @strawberry.input
 class OwnershipChangeApplyInput:
-    listing_id: relay.GlobalID
-    requested: OwnershipEnum
+    listing_id: relay.GlobalID = strawberry.field(description="Your Listing.")
+    requested: OwnershipEnum = strawberry.field(description="The ownership status asked for.")
     reason: str = strawberry.field(description="Why; staff review it.")
 
 
 @strawberry.type
 class OwnershipChangePayload:
-    ownership_change: OwnershipChangeType | None
+    ownership_change: OwnershipChangeType | None = strawberry.field(
+        description="The application, pending review."
+    )
     errors: list[Error]
 
 
 @strawberry.input(description="Trading-hall filters.")
 class ListingFilter:
-    type: ListingTypeEnum | None = None
-    field: TechFieldEnum | None = None
+    type: ListingTypeEnum | None = strawberry.field(default=None, description="Only this type.")
+    field: TechFieldEnum | None = strawberry.field(default=None, description="Only this field.")
     search: str | None = strawberry.field(
         default=None, description="Part of the title, or of the patent number."
     )

@@ -1,7 +1,9 @@
-"""Not signed in / not allowed: top-level GraphQL errors with ``extensions.code``."""
+"""Not signed in / not allowed: top-level GraphQL errors with ``extensions.code``, the
+message in the request's language (Chinese; English with ``Accept-Language: en``)."""
 
 from typing import Any
 
+from django.utils.translation import gettext
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
@@ -9,8 +11,11 @@ from kernel.permissions import Perm, staff_can
 
 
 class IsAuthenticated(BasePermission):
-    message = "请先登录。Sign in first."
     error_extensions = {"code": "UNAUTHENTICATED"}
+
+    @property
+    def message(self) -> str:
+        return gettext("Sign in first.")
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         return info.context.user.is_authenticated
@@ -20,9 +25,12 @@ class IsStaff(BasePermission):
     """Active staff holding one of ``permissions`` (``kernel.permissions.staff_can``); build
     it with :func:`staff_with`, which every staff field uses to name what it needs."""
 
-    message = "仅限工作人员。Staff only."
     error_extensions = {"code": "FORBIDDEN"}
     permissions: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return gettext("Staff only.")
 
     def has_permission(self, source: Any, info, **kwargs: Any) -> bool:
         return staff_can(info.context.user, *self.permissions)
@@ -41,4 +49,4 @@ REVIEWER = staff_with(*(kind for kind in Perm.ALL if ".review_" in kind))
 
 
 def forbidden() -> GraphQLError:
-    return GraphQLError(IsStaff.message, extensions={"code": "FORBIDDEN"})
+    return GraphQLError(gettext("Staff only."), extensions={"code": "FORBIDDEN"})

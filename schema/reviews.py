@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -14,15 +15,22 @@ from .fields import blank_as_null
 ReviewStatusEnum = strawberry.enum(
     ReviewStatus, name="ReviewStatus", description="Where an application stands in review."
 )
-ReviewActionEnum = strawberry.enum(ReviewAction, name="ReviewAction")
+# The status argument of every staff review queue.
+ReviewStatusFilter = Annotated[
+    ReviewStatusEnum | None,
+    strawberry.argument(description="Only this review status; default PENDING, null for all."),
+]
+ReviewActionEnum = strawberry.enum(
+    ReviewAction, name="ReviewAction", description="What one review record did."
+)
 
 
 @strawberry_django.type(
     ReviewRecord, name="ReviewRecord", description="One submission or decision: who, when, why."
 )
 class ReviewRecordType:
-    action: ReviewActionEnum
-    at: datetime
+    action: ReviewActionEnum = strawberry_django.field(description="Submitted, approved …")
+    at: datetime = strawberry_django.field(description="When.")
     reason: str | None = blank_as_null(
         "reason", description="The reviewer's reason (rejections); null otherwise."
     )
@@ -45,7 +53,9 @@ class ReviewableInterface:
     submitted_at: datetime | None = strawberry_django.field(
         description="When it was last submitted (null for a draft never submitted)."
     )
-    decided_at: datetime | None
+    decided_at: datetime | None = strawberry_django.field(
+        description="When staff last approved or rejected it (null while pending)."
+    )
 
     @strawberry_django.field(
         only=["decision_reason"],
@@ -86,11 +96,15 @@ class ReviewApproveInput:
 
 @strawberry.input
 class ReviewRejectInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(
+        description="The id of anything awaiting review (as for reviewApprove)."
+    )
     reason: str = strawberry.field(description="Sent to the applicant by SMS and shown to them.")
 
 
 @strawberry.type
 class ReviewPayload:
-    subject: ReviewableInterface | None
+    subject: ReviewableInterface | None = strawberry.field(
+        description="What was reviewed, with its new status."
+    )
     errors: list[Error]

@@ -15,32 +15,40 @@ from .errors import Error
 from .fields import blank_as_null
 from .reviews import ReviewableInterface, ReviewStatusEnum
 
-AgreementKindEnum = strawberry.enum(AgreementKind, name="AgreementKind")
+AgreementKindEnum = strawberry.enum(
+    AgreementKind, name="AgreementKind", description="Which text an agreement is."
+)
 
 
 @strawberry_django.type(
     Agreement, name="Agreement", description="A versioned text to accept, e.g. 《开店须知》."
 )
 class AgreementType:
-    kind: AgreementKindEnum
+    kind: AgreementKindEnum = strawberry_django.field(description="Which text this is.")
     version: str = strawberry_django.field(description="Send this back to accept this text.")
-    title: str
-    body: str
-    effective_at: datetime
+    title: str = strawberry_django.field(description="The title, e.g. 《开店须知》.")
+    body: str = strawberry_django.field(description="The full text (plain text, paragraphs).")
+    effective_at: datetime = strawberry_django.field(description="Since when it applies.")
 
 
 @strawberry_django.type(Shop, name="Shop", description="A seller's shop (店铺).")
 class ShopType(relay.Node, ReviewableInterface):
-    status: ReviewStatusEnum
-    name: str
-    description: str | None = blank_as_null("description", description="Null if none given.")
-    contact_name: str
-    contact_phone: str
-    contact_email: str | None = blank_as_null("contact_email", description="Null if none given.")
+    status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
+    name: str = strawberry_django.field(description="The shop's name.")
+    description: str | None = blank_as_null(
+        "description", description="What the seller says about it; null if nothing."
+    )
+    contact_name: str = strawberry_django.field(description="Contact person.")
+    contact_phone: str = strawberry_django.field(description="Contact phone.")
+    contact_email: str | None = blank_as_null(
+        "contact_email", description="Contact email; null if none."
+    )
     notice_accepted: AgreementType = strawberry_django.field(
         description="The version of 《开店须知》 the applicant accepted."
     )
-    notice_accepted_at: datetime
+    notice_accepted_at: datetime = strawberry_django.field(
+        description="When the applicant accepted 《开店须知》."
+    )
 
     @strawberry_django.field(
         annotate={"identity_kind_": F("identity__kind")},
@@ -64,22 +72,22 @@ class ShopApplyInput:
     name: str = strawberry.field(
         description="Shop name; for an institution exactly its verified name."
     )
-    description: str = ""
-    contact_name: str
-    contact_phone: str
-    contact_email: str = ""
+    description: str = strawberry.field(default="", description="About the shop.")
+    contact_name: str = strawberry.field(description="Contact person.")
+    contact_phone: str = strawberry.field(description="Mobile or landline (025-83591234).")
+    contact_email: str = strawberry.field(default="", description="Contact email (optional).")
 
 
 @strawberry.input(description="Change an open shop's description and contacts.")
 class ShopUpdateInput:
     id: relay.GlobalID = strawberry.field(description="Your open Shop.")
-    description: str = ""
-    contact_name: str
-    contact_phone: str
-    contact_email: str = ""
+    description: str = strawberry.field(default="", description="About the shop.")
+    contact_name: str = strawberry.field(description="Contact person.")
+    contact_phone: str = strawberry.field(description="Mobile or landline (025-83591234).")
+    contact_email: str = strawberry.field(default="", description="Contact email (optional).")
 
 
 @strawberry.type
 class ShopPayload:
-    shop: ShopType | None
+    shop: ShopType | None = strawberry.field(description="The shop, changed.")
     errors: list[Error]

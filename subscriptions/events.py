@@ -1,6 +1,7 @@
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -19,13 +20,13 @@ class ReviewDecided:
         description="VERIFICATION, IDENTITY, SHOP, LISTING, OWNERSHIP_CHANGE or REGISTRATION."
     )
     reason: str | None = strawberry.field(description="Why it was rejected; null if approved.")
-    at: datetime
+    at: datetime = strawberry.field(description="When it was decided.")
 
     @strawberry.field(description="The application's id.")
     def subject_id(self) -> relay.GlobalID:
         return relay.GlobalID(self.subject_type, str(self.subject_id))
 
-    @strawberry.field
+    @strawberry.field(description="APPROVED or REJECTED.")
     def status(self) -> ReviewStatusEnum:
         return ReviewStatusEnum(self.status)
 
@@ -40,7 +41,12 @@ class UserSubscription:
         description="The server's clock, every intervalSeconds (1-60): trust it, not the "
         "device's clock."
     )
-    async def server_time(self, interval_seconds: int = 1) -> AsyncGenerator[datetime, None]:
+    async def server_time(
+        self,
+        interval_seconds: Annotated[
+            int, strawberry.argument(description="Seconds between two times (1-60).")
+        ] = 1,
+    ) -> AsyncGenerator[datetime, None]:
         interval = min(max(interval_seconds, 1), 60)
         while True:
             yield now()

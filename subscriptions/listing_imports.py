@@ -1,6 +1,7 @@
 """The check of a batch import, live: counts after every batch, until it is done."""
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from channels.db import database_sync_to_async
@@ -45,7 +46,9 @@ class ListingImportSubscription:
         permission_classes=[IsAuthenticated],
     )
     async def listing_import_progress(
-        self, info: Info, id: relay.GlobalID
+        self,
+        info: Info,
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The ListingImport.")],
     ) -> AsyncGenerator[ListingImportProgress, None]:
         try:
             import_id = decode_id(id, ListingImport, field="id")

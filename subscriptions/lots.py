@@ -38,10 +38,10 @@ def _lot_gid(root) -> relay.GlobalID:
 @strawberry.type(description="A bid was accepted.")
 class BidPlaced:
     seq: int = strawberry.field(description="Per lot, gapless, from 1.")
-    amount: Decimal
+    amount: Decimal = strawberry.field(description="The bid, CNY.")
     bidder_number: str = strawberry.field(description="竞买号 (never a name).")
     is_proxy: bool = strawberry.field(description="Placed by a maximum (代理出价).")
-    at: datetime
+    at: datetime = strawberry.field(description="When it was placed (the database clock).")
     ends_at: datetime = strawberry.field(description="The lot's end after this bid.")
 
     @strawberry.field(description="The lot.")
@@ -56,9 +56,9 @@ class BidPlaced:
 @strawberry.type(description="A lot entered a new phase.")
 class LotPhaseChanged:
     seq: int = strawberry.field(description="The lot's last bid sequence number.")
-    phase: LotPhaseEnum
-    at: datetime
-    ends_at: datetime
+    phase: LotPhaseEnum = strawberry.field(description="The phase it entered.")
+    at: datetime = strawberry.field(description="When it entered it.")
+    ends_at: datetime = strawberry.field(description="The lot's bidding end, with extensions.")
 
     @strawberry.field(description="The lot.")
     def lot_id(self) -> relay.GlobalID:
@@ -72,10 +72,10 @@ class LotPhaseChanged:
 @strawberry.type(description="A lot ended: sold (with the price) or unsold.")
 class LotEnded:
     seq: int = strawberry.field(description="The lot's last bid sequence number.")
-    result: LotResultEnum
+    result: LotResultEnum = strawberry.field(description="成交 (SOLD) or 流拍 (UNSOLD).")
     final_price: Decimal | None = strawberry.field(description="Null when unsold.")
     winner_bidder_number: str | None = strawberry.field(description="Null when unsold.")
-    at: datetime
+    at: datetime = strawberry.field(description="When the lot was closed.")
 
     @strawberry.field(description="The lot.")
     def lot_id(self) -> relay.GlobalID:
@@ -94,7 +94,7 @@ class LotEnded:
 class LotSnapshot:
     phase: LotPhaseEnum = strawberry.field(description="The phase by the server's clock now.")
     current_price: Decimal | None = strawberry.field(description="Null before the first bid.")
-    bid_count: int
+    bid_count: int = strawberry.field(description="Accepted bids so far.")
     last_seq: int = strawberry.field(description="The last bid's sequence number (0: none).")
     ends_at: datetime = strawberry.field(description="Bidding end, with extensions.")
     next_minimum_bid: Decimal | None = strawberry.field(
@@ -127,7 +127,7 @@ class _Snapshot:
 
 @strawberry.type(description="The server's clock, between events of a lot.")
 class Tick:
-    server_time: datetime
+    server_time: datetime = strawberry.field(description="The server's time now.")
     last_seq: int = strawberry.field(
         description="The lot's last bid sequence number: every bid up to it has been sent."
     )
@@ -135,7 +135,7 @@ class Tick:
 
 @strawberry.type(description="The server's clock, between events of a session's lots.")
 class SessionTick:
-    server_time: datetime
+    server_time: datetime = strawberry.field(description="The server's time now.")
 
 
 LotEvent = Annotated[
@@ -150,8 +150,8 @@ SessionEvent = Annotated[
 
 @strawberry.input(description="Where a lot's feed was left: resume after this bid.")
 class LotSeqInput:
-    lot_id: relay.GlobalID
-    seq: int
+    lot_id: relay.GlobalID = strawberry.field(description="A lot of the session.")
+    seq: int = strawberry.field(description="The last bid seq you have of it (0: none).")
 
 
 class _StatesCache:
@@ -285,9 +285,14 @@ class LotSubscription:
     async def lot_events(
         self,
         info: Info,
-        lot_id: relay.GlobalID,
-        after_seq: int | None = None,
-        tick_seconds: int = 5,
+        lot_id: Annotated[relay.GlobalID, strawberry.argument(description="The lot.")],
+        after_seq: Annotated[
+            int | None,
+            strawberry.argument(description="The last bid seq you have: the bids after it first."),
+        ] = None,
+        tick_seconds: Annotated[
+            int, strawberry.argument(description="A Tick after this many quiet seconds (1-60).")
+        ] = 5,
     ) -> AsyncGenerator[LotEvent, None]:
         try:
             pk = decode_id(lot_id, Lot, field="lotId")
@@ -312,9 +317,15 @@ class LotSubscription:
     async def session_events(
         self,
         info: Info,
-        session_id: relay.GlobalID,
-        after: list[LotSeqInput] | None = None,
-        tick_seconds: int = 5,
+        session_id: Annotated[relay.GlobalID, strawberry.argument(description="The session.")],
+        after: Annotated[
+            list[LotSeqInput] | None,
+            strawberry.argument(description="Where you left each lot: its later bids first."),
+        ] = None,
+        tick_seconds: Annotated[
+            int,
+            strawberry.argument(description="A SessionTick after this many quiet seconds (1-60)."),
+        ] = 5,
     ) -> AsyncGenerator[SessionEvent, None]:
         try:
             pk = decode_id(session_id, AuctionSession, field="sessionId")

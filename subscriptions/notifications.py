@@ -1,6 +1,7 @@
 """Your new notifications, live, as they are sent; resumable with afterId."""
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from channels.db import database_sync_to_async
@@ -29,7 +30,12 @@ class NotificationSubscription:
         permission_classes=[IsAuthenticated],
     )
     async def my_notifications(
-        self, info: Info, after_id: relay.GlobalID | None = None
+        self,
+        info: Info,
+        after_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="The last Notification you have: those since first."),
+        ] = None,
     ) -> AsyncGenerator[NotificationType, None]:
         try:
             after = decode_id(after_id, Notification, field="afterId") if after_id else None

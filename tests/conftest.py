@@ -3,6 +3,9 @@ import copy
 import json
 import os
 import re
+import socket
+import threading
+import time
 
 import pytest
 from django.db import connection
@@ -146,3 +149,51 @@ def signed_in_as(db):
         return client
 
     return sign_in
+
+
+# -- a live server ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup):
+    """``http://127.0.0.1:<port>`` of Daphne serving the project's ASGI application."""
+    from daphne.server import Server  # installs Twisted's asyncio reactor: import it first
+    from django.conf import settings
+
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    # The WebSocket consumer was built with this very list (config.asgi, at import):
+    # extend it in place so the page's own origin may open the socket.
+    settings.WEBSOCKET_ALLOWED_ORIGINS.append(origin)
+    from twisted.internet import reactor
+
+    from config.asgi import application
+
+    server = Server(
+        application=application,
+        endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
+        signal_handlers=False,
+    )
+    thread = threading.Thread(target=server.run, name="daphne", daemon=True)
+    thread.start()
+    _wait_for_port(port)
+    yield origin
+    reactor.callFromThread(server.stop)
+    thread.join(timeout=10)
+    settings.WEBSOCKET_ALLOWED_ORIGINS.remove(origin)

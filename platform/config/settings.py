@@ -54,6 +54,28 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list(
     "" if PRODUCTION else "http://127.0.0.1:8000,http://localhost:8000",
 )
 
+# CORS (django-cors-headers), for single-page apps served from another origin: browser
+# origins (scheme://host[:port]) that may call /graphql, with credentials (the session
+# cookie). They are trusted by the CSRF check of cookie-session requests too
+# (config.views); bearer-token requests need no CSRF.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/graphql$"
+CORS_EXPOSE_HEADERS = ["x-csrftoken"]  # GET /graphql answers the CSRF token in it
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    # what Apollo Client and apollo-upload-client send
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -63,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "corsheaders",
     "strawberry_django",
     "config",
     "accounts",
@@ -77,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -261,6 +285,8 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 # issue 9: the most nodes one document may ask for (each connection's first multiplies).
 GRAPHQL_MAX_NODES = env_int("GRAPHQL_MAX_NODES", 10_000)
 GRAPHQL_IDE = not PRODUCTION and env_bool("GRAPHQL_IDE", True)
+# GraphiQL's browser assets, installed from package.json by `make assets` (docs/graphiql.md).
+GRAPHIQL_ASSETS_DIR = Path(env("GRAPHIQL_ASSETS_DIR", str(BASE_DIR / "node_modules")))
 GRAPHQL_INTROSPECTION = not PRODUCTION and env_bool("GRAPHQL_INTROSPECTION", True)
 GRAPHQL_MASK_ERRORS = PRODUCTION
 GRAPHQL_FIELD_SUGGESTIONS = not PRODUCTION  # issue 9: "Did you mean …?" maps the schema

@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
+from .graphiql import asset_view
 from .views import graphql_view
 
 urlpatterns = [
     path("graphql", graphql_view(), name="graphql"),
+    path("graphiql/<path:name>", asset_view, name="graphiql-asset"),
     path("files/", include("files.urls")),
     path("listings/", include("listings.urls")),
     path("deals/", include("deals.urls")),

@@ -202,14 +202,23 @@ def test_a_bearer_token_needs_no_csrf_and_logout_revokes_it(gql, sms_outbox):
 
     assert gql(op.LOGOUT)["data"]["logout"]["errors"] == []
 
-    assert gql(op.ME)["data"]["me"] is None
+    assert_token_refused(gql.raw(op.ME))
     assert ApiToken.objects.get().revoked_at is not None
 
 
-def test_an_expired_token_authenticates_nobody(gql, sms_outbox, settings):
+def assert_token_refused(response) -> None:
+    """Not anonymous: the client must learn that its token no longer signs it in."""
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "UNAUTHENTICATED",
+        "reason": "INVALID_TOKEN",
+    }
+
+
+def test_an_expired_token_is_refused(gql, sms_outbox, settings):
     register_and_login(gql, sms_outbox, PHONE)
     with time_machine.travel(now() + settings.API_TOKEN_LIFETIME + timedelta(seconds=1)):
-        assert gql(op.ME)["data"]["me"] is None
+        assert_token_refused(gql.raw(op.ME))
 
 
 def test_a_token_can_be_revoked_by_id_but_not_someone_elses(gql, sms_outbox, make_gql):
@@ -224,7 +233,7 @@ def test_a_token_can_be_revoked_by_id_but_not_someone_elses(gql, sms_outbox, mak
 
     own = gql(op.TOKEN_REVOKE, {"input": {"id": token_id}})["data"]["tokenRevoke"]
     assert own["errors"] == [] and own["token"]["revokedAt"]
-    assert gql(op.ME)["data"]["me"] is None
+    assert_token_refused(gql.raw(op.ME))
 
 
 def test_password_set_then_change_needs_the_current_one(gql, sms_outbox):

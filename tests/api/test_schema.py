@@ -14,27 +14,6 @@ def test_the_exported_sdl_is_up_to_date():
     assert exported.strip() == str(schema).strip(), "schema.graphql drifted: run `make schema`"
 
 
-def test_every_type_and_field_is_described():
-    from graphql import GraphQLInputObjectType, GraphQLObjectType
-
-    missing = []
-    for name, graphql_type in schema._schema.type_map.items():
-        if name.startswith("__") or not isinstance(
-            graphql_type, (GraphQLObjectType, GraphQLInputObjectType)
-        ):
-            continue
-        if name.endswith(("Payload", "Input", "Edge", "Connection")) or name in {
-            "Query",
-            "Mutation",
-            "Subscription",
-            "PageInfo",
-        }:
-            continue
-        if not graphql_type.description:
-            missing.append(name)
-    assert missing == []
-
-
 def test_a_too_deep_query_is_refused(gql):
     selection = "id"
     for _ in range(6):
@@ -54,13 +33,6 @@ def test_too_many_tokens_are_refused(gql):
     query = "{ me { " + " ".join("id" for _ in range(2100)) + " } }"
     response = gql(query)
     assert "token" in response["errors"][0]["message"].lower()
-
-
-def test_queries_over_get_are_not_served(gql):
-    response = gql.http.get(
-        "/graphql", {"query": "{ me { id } }"}, headers={"Accept": "application/json"}
-    )
-    assert response.status_code in (400, 405)
 
 
 PRODUCTION_PROBE = """

@@ -42,6 +42,13 @@ def _http(raw_token: str, query: str, variables=None) -> dict:
     return client(query, variables)
 
 
+@sync_to_async
+def _http_raw(raw_token: str, query: str):
+    client = GraphQLClient()
+    client.token = raw_token
+    return client.raw(query)
+
+
 async def test_logout_closes_the_sockets_of_that_token_only():
     _, (token_a, token_b) = await sync_to_async(_user_with_tokens)(2)
     socket_a, socket_b = await _socket_with(token_a), await _socket_with(token_b)
@@ -78,7 +85,9 @@ async def test_a_password_change_revokes_the_other_tokens_and_closes_their_socke
 
     assert changed["data"]["passwordSet"]["errors"] == []
     assert await socket_other.closed() == 4403
-    assert (await _http(other, "{ me { id } }"))["data"]["me"] is None
+    refused = await _http_raw(other, "{ me { id } }")
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["extensions"]["reason"] == "INVALID_TOKEN"
     assert (await _http(caller, "{ me { id } }"))["data"]["me"] is not None
     assert await socket_caller.nothing_for(1)
     await socket_caller.close()
