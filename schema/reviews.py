@@ -3,10 +3,12 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
+from django.db.models import F
 from strawberry import relay
 
 from reviews.models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
 from reviews.selectors import review_status, review_visible_to
+from reviews.services import review_kinds
 
 from .context import Info
 from .errors import Error
@@ -43,6 +45,14 @@ class ReviewRecordType:
         return self.actor.display_name
 
 
+def _applicant_id(info: Info):
+    """Who applied, joined into a list's query: visibility is judged per row without
+    walking (and loading) the subject's relations."""
+    type_name = info._raw_info.parent_type.name  # the concrete type this field is read on
+    kind = next(k for k in review_kinds() if k.model._meta.object_name == type_name)
+    return F(f"{kind.applicant_path}__pk")
+
+
 @strawberry_django.interface(
     Reviewable,
     name="Reviewable",
@@ -59,6 +69,7 @@ class ReviewableInterface:
 
     @strawberry_django.field(
         only=["decision_reason"],
+        annotate={"applicant_id_": _applicant_id},
         description="The latest rejection's reason (applicant and staff only); null otherwise.",
     )
     def decision_reason(self, info: Info) -> str | None:
@@ -77,6 +88,7 @@ class ReviewableInterface:
 
     @strawberry_django.field(
         prefetch_related=["review_records__actor"],
+        annotate={"applicant_id_": _applicant_id},
         description="Every submission and decision, oldest first (applicant and staff; "
         "empty for others).",
     )

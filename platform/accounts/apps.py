@@ -17,7 +17,7 @@ class AccountsConfig(AppConfig):
                 label="实名认证",
                 model=Verification,
                 permission=Perm.REVIEW_VERIFICATION,
-                applicant=lambda verification: verification.user,
+                applicant_path="user",
             )
         )
         review_kind_register(
@@ -26,6 +26,6 @@ class AccountsConfig(AppConfig):
                 label="身份",
                 model=Identity,
                 permission=Perm.REVIEW_IDENTITY,
-                applicant=lambda identity: identity.user,
+                applicant_path="user",
             )
         )

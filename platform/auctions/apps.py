@@ -21,7 +21,7 @@ class AuctionsConfig(AppConfig):
                 label="竞买报名",
                 model=Registration,
                 permission=Perm.REVIEW_REGISTRATION,
-                applicant=lambda registration: registration.user,
+                applicant_path="user",
                 describe=lambda registration: registration.lot.listing.title,
                 check=registration_before_decision,
                 on_decided=registration_on_decided,

@@ -18,7 +18,7 @@ class ListingsConfig(AppConfig):
                 label="商品上架",
                 model=Listing,
                 permission=Perm.REVIEW_LISTING,
-                applicant=lambda listing: listing.shop.identity.user,
+                applicant_path="shop__identity__user",
                 describe=lambda listing: listing.title,
                 pending=ListingStatus.PENDING_REVIEW,
                 approved=ListingStatus.LISTED,
@@ -32,7 +32,7 @@ class ListingsConfig(AppConfig):
                 label="权属变更",
                 model=OwnershipChange,
                 permission=Perm.REVIEW_OWNERSHIP_CHANGE,
-                applicant=lambda change: change.applicant,
+                applicant_path="applicant",
                 describe=lambda change: change.listing.title,
                 on_decided=services.ownership_change_on_decided,
             )

@@ -37,7 +37,7 @@ def review_visible_to(user, subject: Reviewable) -> bool:
     kind = review_kind_for(type(subject))
     if staff_can(user, kind.permission):
         return True
-    return kind.applicant(subject).pk == user.pk
+    return kind.applicant_id(subject) == user.pk
 
 
 def review_queue(model: type, *, user, status: str | None = ReviewStatus.PENDING) -> QuerySet:

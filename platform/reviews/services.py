@@ -46,7 +46,9 @@ class ReviewKind:
     label: str  # Chinese name used in messages, e.g. "实名认证"
     model: type[Reviewable]
     permission: str  # "<app_label>.review_<model>"
-    applicant: Callable[[Any], Any]  # subject -> the user who applied
+    # The path from a subject to the user who applied ("user", "shop__identity__user"):
+    # walked on a loaded subject, or joined by a query (lists judge visibility per row).
+    applicant_path: str
     on_decided: Callable[[Any], None] = field(default=lambda subject: None)
     # The subject's own status values for "in review", "approved", "rejected" (a listing,
     # for one, has a longer life than its review).
@@ -56,6 +58,17 @@ class ReviewKind:
     pending: str = ReviewStatus.PENDING
     approved: str = ReviewStatus.APPROVED
     rejected: str = ReviewStatus.REJECTED
+
+    def applicant(self, subject):
+        for step in self.applicant_path.split("__"):
+            subject = getattr(subject, step)
+        return subject
+
+    def applicant_id(self, subject) -> int:
+        """The applicant's id: from the ``applicant_id_`` annotation when the subject was
+        read by a list query, else by walking the path."""
+        annotated = getattr(subject, "applicant_id_", None)
+        return annotated if annotated is not None else self.applicant(subject).pk
 
 
 _KINDS: dict[type, ReviewKind] = {}

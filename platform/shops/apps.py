@@ -17,6 +17,6 @@ class ShopsConfig(AppConfig):
                 label="开通店铺",
                 model=Shop,
                 permission=Perm.REVIEW_SHOP,
-                applicant=lambda shop: shop.identity.user,
+                applicant_path="identity__user",
             )
         )

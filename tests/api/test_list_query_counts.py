@@ -62,3 +62,18 @@ def test_the_listing_hall_does_not_grow_with_the_page(gql):
     for _ in range(4):
         ListingFactory()
     assert queries(gql, LISTINGS) == small
+
+
+MY_LISTINGS = """
+{ myListings(first: 50) { edges { node {
+    id title status decisionReason reviewHistory { action reason actorName }
+} } } }"""
+
+
+def test_the_seller_centre_does_not_grow_with_the_page_with_reasons_and_history(signed_in_as):
+    first = ListingFactory(status="REJECTED", decision_reason="证书不清晰")
+    client = signed_in_as(first.shop.identity.user)
+    small = queries(client, MY_LISTINGS)
+    for _ in range(9):
+        ListingFactory(shop=first.shop, status="REJECTED", decision_reason="材料不全")
+    assert queries(client, MY_LISTINGS) == small
