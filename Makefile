@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv serve test lint format schema messages check clean assets system-packages
+.PHONY: venv serve test lint format schema messages check clean assets system-packages bench
 
 # Reinstall when the dependencies change or an app is added (the editable install maps
 # each package under platform/ by name).
@@ -42,6 +42,11 @@ serve: venv assets
 
 test: venv assets
 	$(BIN)/pytest
+
+# Figures beside their floors on a throwaway PostgreSQL database (DATABASE server from
+# BENCH_SERVER, default the local one); prints the table and updates docs/benchmarks.md.
+bench: venv
+	$(BIN)/python benchmarks/floors.py $(if $(BENCH_SERVER),--server $(BENCH_SERVER))
 
 lint: venv
 	$(BIN)/ruff check .
