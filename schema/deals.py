@@ -61,6 +61,11 @@ class DealType(relay.Node):
         description="The contract is due by this day: 5 working days after the deal "
         "(Chinese statutory holidays and adjusted working days counted)."
     )
+    contract_deadline_provisional: bool = strawberry_django.field(
+        description="True while contractDeadline was counted over a year whose official "
+        "holiday schedule is not yet entered (statutory holidays only, no adjusted working "
+        "days): the day may still move, and both parties are told when it does."
+    )
     overdue_at: datetime | None = strawberry_django.field(
         description="Set when the deadline passed without a contract."
     )

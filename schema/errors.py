@@ -12,6 +12,7 @@ import strawberry
 from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
 from auctions.errors import AuctionErrorCode
+from calendars.errors import CalendarErrorCode
 from deals.errors import DealErrorCode
 from files.errors import FileErrorCode
 from kernel.errors import CommonErrorCode, DomainError
@@ -32,6 +33,7 @@ ERROR_CODE_SOURCES = (
     ImportErrorCode,
     AuctionErrorCode,
     DealErrorCode,
+    CalendarErrorCode,
 )
 
 

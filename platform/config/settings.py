@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "listings",
     "auctions",
     "deals",
+    "calendars",  # issue 12
 ]
 
 MIDDLEWARE = [

@@ -57,6 +57,9 @@ class DealNoticeData:
     final_price: Decimal
     deal_at: datetime
     contract_deadline: date
+    # Counted over a year whose holiday schedule was not yet published (statutory holidays
+    # only): the notice says so, and is reissued once the schedule is entered.
+    contract_deadline_provisional: bool = False
     market_name: str = MARKET_NAME
 
     def __post_init__(self):
@@ -369,6 +372,18 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
     capitals = amount_in_chinese_capitals(data.final_price)
     deadline = format_date(data.contract_deadline)
     market = _text(data.market_name)
+    provisional_mark, provisional_note = "", []
+    if data.contract_deadline_provisional:
+        provisional_mark = "（暂定）"
+        provisional_note = [
+            Spacer(1, 2 * mm),
+            Paragraph(
+                f"注：{data.contract_deadline.year}年国务院节假日安排尚未公布，上述截止日暂按"
+                "法定节假日推算；安排公布后以重新计算的截止日为准，如有变动将另行通知双方并"
+                "更新本通知书。",
+                _NOTE,
+            ),
+        ]
     story = [
         *_heading(title, data.serial),
         Paragraph(f"{_text(data.buyer_name)}：", _ADDRESSEE),
@@ -393,9 +408,10 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
                 ("竞价场次", _text(data.session_name)),
                 *_price_rows(data.final_price),
                 ("成交时间", format_datetime(data.deal_at)),
-                ("合同签署截止日", f"{deadline}（含当日）"),
+                ("合同签署截止日", f"{deadline}（含当日）{provisional_mark}"),
             ]
         ),
+        *provisional_note,
         Spacer(1, 4 * mm),
         Paragraph(
             f"一、买受人与委托人应在成交后{CONTRACT_WORKING_DAYS}个工作日内，即于{deadline}"

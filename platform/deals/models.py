@@ -59,6 +59,11 @@ class Deal(models.Model):
     )
     dealt_at = models.DateTimeField("成交时间")
     contract_deadline = models.DateField("合同签署截止日", help_text="成交后第5个工作日")
+    contract_deadline_provisional = models.BooleanField(
+        "截止日为暂定",
+        default=False,
+        help_text="计算时所跨年度的节假日安排尚未录入，暂按法定节假日推算；录入后自动重算。",
+    )
     reminder_sent_at = models.DateTimeField("截止提醒时间", null=True, blank=True)
     overdue_at = models.DateTimeField("逾期标记时间", null=True, blank=True)
 
@@ -128,3 +133,16 @@ class Strike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.deal}"
+
+
+class DutyRun(models.Model):
+    """When a daily duty last ran, so any number of workers run it once a day."""
+
+    name = models.CharField("任务", max_length=50, unique=True)
+    ran_on = models.DateField("最近执行日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日任务"
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.ran_on}"

@@ -7,18 +7,18 @@ from django.db import transaction
 
 from auctions.models import Lot
 from auctions.services.chain import bid_chain_verify
+from calendars.workdays import WorkCalendar
 from files.models import FileKind
 from files.services import PDF, file_save, file_store
 from kernel.clock import SHANGHAI, local_today, now
 from kernel.errors import DomainError, ErrorCollector
 from kernel.text import clean_text
-from kernel.workdays import add_working_days, previous_working_day
 from listings.models import ListingStatus
 from notifications.services import notify
 
 from .documents import CertificateData, DealNoticeData, certificate_pdf, deal_notice_pdf
 from .errors import DealErrorCode
-from .models import Deal, DealStatus, Strike
+from .models import Deal, DealStatus, DutyRun, Strike
 
 CONTRACT_WORKING_DAYS = 5
 MANAGE_PERMISSION = "deals.manage_deals"
@@ -41,6 +41,7 @@ def deal_open(*, lot: Lot) -> Deal:
     transaction, so a lot is never sold without its deal)."""
     listing = lot.listing
     dealt_at = lot.finalized_at
+    deadline = WorkCalendar().deadline(dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS)
     deal = Deal.objects.create(
         lot=lot,
         registration=lot.winner,
@@ -49,26 +50,35 @@ def deal_open(*, lot: Lot) -> Deal:
         shop=listing.shop,
         price=lot.final_price,
         dealt_at=dealt_at,
-        contract_deadline=add_working_days(
-            dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS
-        ),
+        contract_deadline=deadline.day,
+        contract_deadline_provisional=deadline.provisional,
     )
     deal.serial = f"JSJY-{dealt_at.astimezone(SHANGHAI):%Y}-{deal.pk:06d}"
+    _notice_issue(deal, issued_on=local_today())
+    deal.save()
+    return deal
+
+
+def _notice_issue(deal: Deal, *, issued_on) -> None:
+    """(Re)write the deal notice PDF, shared with both parties."""
+    lot = deal.lot
+    listing = lot.listing
     pdf = deal_notice_pdf(
         DealNoticeData(
             serial=deal.serial,
-            issued_on=local_today(),
+            issued_on=issued_on,
             listing_title=listing.title,
             listing_type_label=listing.get_type_display(),
             patent_number=listing.patent_number or None,
             season_name=lot.session.season.name,
             session_name=lot.session.name,
             buyer_name=_buyer_name(deal),
-            buyer_bidder_number=lot.winner.bidder_number,
+            buyer_bidder_number=deal.registration.bidder_number,
             seller_name=_seller_name(deal),
             final_price=deal.price,
-            deal_at=dealt_at,
+            deal_at=deal.dealt_at,
             contract_deadline=deal.contract_deadline,
+            contract_deadline_provisional=deal.contract_deadline_provisional,
         )
     )
     deal.notice = file_save(
@@ -79,8 +89,6 @@ def deal_open(*, lot: Lot) -> Deal:
         file_type=PDF,
     )
     _share(deal.notice, deal.seller)
-    deal.save()
-    return deal
 
 
 def _locked_deal(deal_id: int) -> Deal:
@@ -305,10 +313,11 @@ def deals_remind_and_mark_overdue() -> tuple[int, int]:
     deadline; mark the deal overdue (and tell both) once the deadline has passed without a
     contract. Each happens once per deal, whichever worker gets there first."""
     today = local_today()
+    calendar = WorkCalendar()
     reminded = overdue = 0
     waiting = Deal.objects.filter(status=DealStatus.NOTICE_ISSUED)
     for deal in waiting.filter(reminder_sent_at__isnull=True, contract_deadline__gte=today):
-        if previous_working_day(deal.contract_deadline) > today:
+        if calendar.previous_working_day(deal.contract_deadline) > today:
             continue
         with transaction.atomic():
             if not Deal.objects.filter(pk=deal.pk, reminder_sent_at__isnull=True).update(
@@ -338,3 +347,76 @@ def deals_remind_and_mark_overdue() -> tuple[int, int]:
             )
             overdue += 1
     return reminded, overdue
+
+
+def deals_settle_provisional_deadlines() -> int:
+    """Recount the open deadlines counted on the statutory-holiday fallback, now that the
+    schedule changed. A deadline that is no longer provisional, or that moved, gets a new
+    notice; both parties are told when the day moved. Returns how many moved."""
+    calendar = WorkCalendar()
+    moved = 0
+    open_deals = Deal.objects.filter(
+        status=DealStatus.NOTICE_ISSUED, contract_deadline_provisional=True
+    ).values_list("pk", flat=True)
+    for deal_id in open_deals:
+        with transaction.atomic():
+            deal = _locked_deal(deal_id)
+            if not deal.contract_deadline_provisional or deal.status != DealStatus.NOTICE_ISSUED:
+                continue
+            deadline = calendar.deadline(
+                deal.dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS
+            )
+            old_day = deal.contract_deadline
+            if deadline.day == old_day and deadline.provisional:
+                continue
+            deal.contract_deadline = deadline.day
+            deal.contract_deadline_provisional = deadline.provisional
+            if deadline.day != old_day:
+                # The reminder and the overdue mark follow the new day.
+                deal.reminder_sent_at = None
+                if deadline.day >= local_today():
+                    deal.overdue_at = None
+            _notice_issue(deal, issued_on=deal.dealt_at.astimezone(SHANGHAI).date())
+            deal.save()
+            if deadline.day != old_day:
+                moved += 1
+                _tell_both(
+                    deal,
+                    kind="deal.deadline_moved",
+                    title="合同签署截止日已调整",
+                    text=f"【省技术产权交易市场】{deadline.day.year}年节假日安排已公布，成交"
+                    f"{deal.serial}的合同签署截止日由{old_day:%Y年%m月%d日}调整为"
+                    f"{deadline.day:%Y年%m月%d日}，成交通知书已更新。",
+                )
+    return moved
+
+
+DAILY_DUTIES = "deals.daily"
+DAILY_DUTIES_FROM_HOUR = 8  # Beijing time: reminders go out in the morning, not at midnight
+
+
+def deals_daily_duties() -> bool:
+    """The worker's daily round, once a day whichever worker ticks first after 08:00:
+    contract reminders and overdue marks, provisional deadlines recounted, and the staff
+    warned from 1 November while next year's holiday schedule is missing. Returns whether
+    this call ran it."""
+    from calendars.services import calendar_warn_missing_next_year
+
+    local_now = now().astimezone(SHANGHAI)
+    if local_now.hour < DAILY_DUTIES_FROM_HOUR:
+        return False
+    today = local_now.date()
+    DutyRun.objects.get_or_create(name=DAILY_DUTIES)
+    due = DutyRun.objects.filter(name=DAILY_DUTIES).exclude(ran_on__gte=today)
+    previous = due.values_list("ran_on", flat=True).first()
+    # One conditional UPDATE claims the day: of several workers only one sees a row change.
+    if not due.update(ran_on=today):
+        return False
+    try:
+        deals_remind_and_mark_overdue()
+        deals_settle_provisional_deadlines()
+        calendar_warn_missing_next_year()
+    except BaseException:
+        DutyRun.objects.filter(name=DAILY_DUTIES).update(ran_on=previous)
+        raise
+    return True
