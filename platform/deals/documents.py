@@ -1,18 +1,25 @@
 """The deal's PDF documents: the deal notice (《网络竞价成交通知书》), the transaction
 certificate (《交易凭证》) and the default contract template (《技术转让（专利权）合同》示范文本).
 
-Chinese text uses reportlab's built-in CID font ``STSong-Light`` (the viewer supplies the
-glyphs, so no font file ships with the project). The documents are built from plain frozen
-dataclasses the deals service fills from its models, and are byte-for-byte reproducible
-(reportlab's ``invariant`` mode): the same data always gives the same file.
+Chinese text is set in WenQuanYi Micro Hei (文泉驿微米黑, Apache-2.0 or GPLv3 with the font
+exception), installed from PyPI by ``paperang-p2-fonts-cjk`` (pinned in pyproject.toml) and
+embedded as a subset TrueType font, so a document shows the same on a machine or phone with
+no Chinese font at all. ``DOCUMENT_FONT_PATH`` points at another TrueType file or collection
+(for instance Debian's ``fonts-wqy-microhei``) if the package is unwanted.
+
+The documents are built from plain frozen dataclasses the deals service fills from its
+models, and are byte-for-byte reproducible (reportlab's ``invariant`` mode): the same data
+always gives the same file.
 """
 
 import io
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -21,7 +28,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -30,9 +37,27 @@ from kernel.clock import SHANGHAI
 MARKET_NAME = "省技术产权交易市场"
 CONTRACT_WORKING_DAYS = 5
 
-SONG = "STSong-Light"
-MONO = "Courier"
-pdfmetrics.registerFont(UnicodeCIDFont(SONG))
+CJK = "WenQuanYiMicroHei"
+MONO = "WenQuanYiMicroHeiMono"
+
+
+def _font_path() -> str:
+    configured = os.environ.get("DOCUMENT_FONT_PATH")
+    if configured:
+        return configured
+    import paperang_p2_fonts_cjk
+
+    return str(Path(paperang_p2_fonts_cjk.__file__).parent / "fonts" / "wqy-microhei.ttc")
+
+
+def _register_fonts() -> None:
+    path = _font_path()
+    # The collection's face 0 is the proportional font, face 1 its monospaced twin (hashes).
+    pdfmetrics.registerFont(TTFont(CJK, path, subfontIndex=0))
+    pdfmetrics.registerFont(TTFont(MONO, path, subfontIndex=1 if path.endswith(".ttc") else 0))
+
+
+_register_fonts()
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -204,12 +229,12 @@ _MARGIN = 22 * mm
 _CONTENT_WIDTH = A4[0] - 2 * _MARGIN
 _LABEL_WIDTH = 40 * mm
 
-_TITLE = ParagraphStyle("title", fontName=SONG, fontSize=20, leading=28, alignment=TA_CENTER)
-_SUBTITLE = ParagraphStyle("subtitle", fontName=SONG, fontSize=12, leading=18, alignment=TA_CENTER)
-_SERIAL = ParagraphStyle("serial", fontName=SONG, fontSize=10.5, leading=16, alignment=TA_RIGHT)
+_TITLE = ParagraphStyle("title", fontName=CJK, fontSize=20, leading=28, alignment=TA_CENTER)
+_SUBTITLE = ParagraphStyle("subtitle", fontName=CJK, fontSize=12, leading=18, alignment=TA_CENTER)
+_SERIAL = ParagraphStyle("serial", fontName=CJK, fontSize=10.5, leading=16, alignment=TA_RIGHT)
 _BODY = ParagraphStyle(
     "body",
-    fontName=SONG,
+    fontName=CJK,
     fontSize=11.5,
     leading=19,
     alignment=TA_JUSTIFY,
@@ -228,17 +253,19 @@ _HEADING = ParagraphStyle(
     keepWithNext=1,
 )
 _CELL = ParagraphStyle(
-    "cell", fontName=SONG, fontSize=10.5, leading=14, alignment=TA_LEFT, wordWrap="CJK"
+    "cell", fontName=CJK, fontSize=10.5, leading=14, alignment=TA_LEFT, wordWrap="CJK"
 )
 _LABEL = ParagraphStyle("label", parent=_CELL, alignment=TA_CENTER)
 _SIGNATURE = ParagraphStyle("signature", parent=_CELL, leading=16, spaceBefore=12)
-_ISSUER = ParagraphStyle("issuer", fontName=SONG, fontSize=12, leading=22, alignment=TA_RIGHT)
+_ISSUER = ParagraphStyle("issuer", fontName=CJK, fontSize=12, leading=22, alignment=TA_RIGHT)
 _NOTE = ParagraphStyle(
-    "note", fontName=SONG, fontSize=9, leading=14, textColor=colors.HexColor("#555555")
+    "note", fontName=CJK, fontSize=9, leading=14, textColor=colors.HexColor("#555555")
 )
 
 _FIELD_TABLE_STYLE = TableStyle(
     [
+        # a table sets each cell's font (Helvetica by default), even around paragraphs
+        ("FONTNAME", (0, 0), (-1, -1), CJK),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("BOX", (0, 0), (-1, -1), 1.2, colors.black),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F0F0F0")),
@@ -278,7 +305,7 @@ class _NumberedCanvas(Canvas):
         self.setStrokeColor(colors.HexColor("#888888"))
         self.setFillColor(colors.HexColor("#555555"))
         self.setLineWidth(0.5)
-        self.setFont(SONG, 9)
+        self.setFont(CJK, 9)
         self.drawString(_MARGIN, height - 15 * mm, self._header)
         self.line(_MARGIN, height - 17 * mm, width - _MARGIN, height - 17 * mm)
         self.line(_MARGIN, 17 * mm, width - _MARGIN, 17 * mm)
@@ -301,6 +328,8 @@ def _render(story: list, *, title: str, header: str, footer: str, author: str) -
         creator=author,
         subject=title,
         invariant=1,
+        # reportlab starts every page in Helvetica, which would be the one font not embedded
+        initialFontName=CJK,
     )
     document.build(story, canvasmaker=partial(_NumberedCanvas, header=header, footer=footer))
     return buffer.getvalue()
@@ -658,6 +687,7 @@ def _signature_table() -> KeepTogether:
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
                 ("LINEAFTER", (0, 0), (0, -1), 0.6, colors.black),
+                ("FONTNAME", (0, 0), (-1, -1), CJK),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 6),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 10),

@@ -2,6 +2,7 @@
 amount in Chinese capital numerals they print."""
 
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -260,3 +261,43 @@ def test_contract_template_is_a_two_or_three_page_skeleton_with_blanks():
     ]:
         assert expected in text, expected
     assert text.count("________") >= 20
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, bool]:
+    """Every font the PDF's pages use, by base name, and whether its program is embedded."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    fonts = {}
+    document = PDFDocument(PDFParser(io.BytesIO(pdf)))
+    for page in PDFPage.create_pages(document):
+        for font in resolve1(resolve1(page.resources).get("Font", {})).values():
+            font = resolve1(font)
+            described = font
+            if font["Subtype"].name == "Type0":
+                described = resolve1(resolve1(font["DescendantFonts"])[0])
+            descriptor = resolve1(described.get("FontDescriptor")) or {}
+            name = font["BaseFont"].name
+            fonts[name] = any(key in descriptor for key in ("FontFile", "FontFile2", "FontFile3"))
+    return fonts
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda: deal_notice_pdf(notice_data()),
+        lambda: deal_notice_pdf(notice_data(contract_deadline_provisional=True)),
+        lambda: certificate_pdf(certificate_data()),
+        lambda: certificate_pdf(certificate_data(bid_chain_verified=False)),
+        contract_template_pdf,
+    ],
+    ids=["notice", "provisional-notice", "certificate", "unverified-certificate", "template"],
+)
+def test_every_pdf_embeds_its_fonts_as_subsets(render):
+    fonts = embedded_fonts(render())
+    assert fonts, "no fonts found"
+    assert all(fonts.values()), fonts
+    # subset-embedded fonts carry a six-letter tag: ABCDEF+Name
+    assert all(re.fullmatch(r"[A-Z]{6}\+.+", name) for name in fonts), fonts
