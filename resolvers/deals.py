@@ -9,7 +9,7 @@ from auctions.models import Season
 from auctions.services.setup import season_contract_template_set
 from deals.exports import season_results_export
 from deals.models import Deal
-from deals.selectors import deals_for_staff, deals_of
+from deals.selectors import deals_for_staff, deals_of, document_verify
 from deals.services import (
     deal_cancel,
     deal_contract_upload,
@@ -30,6 +30,7 @@ from schema.deals import (
     DealStatusEnum,
     DealTransferRecordInput,
     DealType,
+    DocumentVerification,
     FilePayload,
     SeasonContractTemplateInput,
 )
@@ -80,6 +81,13 @@ class DealQuery:
             overdue=overdue,
             lacks_registration=lacks_registration,
         )
+
+    @strawberry.field(
+        description="Public: check a deal notice or certificate by the serial (验证编号) and "
+        "code (验证码) printed on it, as its QR code does."
+    )
+    def document_verify(self, serial: str, code: str) -> DocumentVerification:
+        return DocumentVerification.of(document_verify(serial=serial, code=code))
 
 
 @strawberry.type

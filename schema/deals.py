@@ -8,7 +8,7 @@ from django.urls import reverse
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from deals.models import Deal, DealStatus
+from deals.models import Deal, DealStatus, DocumentKind
 from deals.selectors import deals_visible_to
 from files.selectors import file_signed_path
 
@@ -192,3 +192,47 @@ class DealPayload:
 class FilePayload:
     file: FileType | None
     errors: list[Error]
+
+
+DocumentKindEnum = strawberry.enum(
+    DocumentKind, name="DocumentKind", description="Which document was verified."
+)
+
+
+@strawberry.type(
+    description="Public: whether a deal notice or transaction certificate is genuine. Only "
+    "what the document itself states is returned, and only when serial and code match."
+)
+class DocumentVerification:
+    genuine: bool = strawberry.field(
+        description="False for any serial or code the exchange did not issue (forged, "
+        "altered, or mistyped)."
+    )
+    kind: DocumentKindEnum | None = None
+    serial: str | None = None
+    lot_title: str | None = strawberry.field(default=None, description="标的名称.")
+    price: Decimal | None = strawberry.field(default=None, description="成交价 (CNY).")
+    dealt_on: date | None = strawberry.field(default=None, description="成交日期 (Beijing).")
+    buyer_name: str | None = strawberry.field(default=None, description="买受人.")
+    seller_name: str | None = strawberry.field(default=None, description="委托人（卖方）.")
+    bid_chain_head: str | None = strawberry.field(
+        default=None,
+        description="The lot's bid-log SHA-256 chain head as printed (the notice's is the head "
+        "when the lot closed; the certificate's was verified when it was issued).",
+    )
+
+    @classmethod
+    def of(cls, document) -> "DocumentVerification":
+        if document is None:
+            return cls(genuine=False)
+        return cls(
+            genuine=True,
+            kind=DocumentKindEnum(document.kind),
+            serial=document.serial,
+            lot_title=document.lot_title,
+            price=document.price,
+            dealt_on=document.dealt_on,
+            buyer_name=document.buyer_name,
+            seller_name=document.seller_name,
+            bid_chain_head=document.bid_chain_head or None,
+        )

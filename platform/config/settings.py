@@ -203,6 +203,10 @@ PATENT_SERVICE_TIMEOUT = float(env("PATENT_SERVICE_TIMEOUT", "5"))
 # A buyer with this many defaults (cancelled deals) may not register for lots any more.
 BUYER_STRIKES_TO_BAR = env_int("BUYER_STRIKES_TO_BAR", 2)
 
+# issue 12: the public page a notice's or certificate's QR code points at (this server's
+# /deals/verify as the outside world reaches it); serial and code are appended as a query.
+DOCUMENT_VERIFY_URL = env("DOCUMENT_VERIFY_URL", "http://127.0.0.1:8000/deals/verify")
+
 # GraphQL limits
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)

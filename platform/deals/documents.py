@@ -22,6 +22,8 @@ from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -30,7 +32,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from kernel.clock import SHANGHAI
 
@@ -66,6 +76,15 @@ _HASH_RE = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, kw_only=True)
+class VerificationMark:
+    """How a third party checks the document: its serial and code, and the page to do it."""
+
+    serial: str
+    code: str
+    url: str  # the verification page with serial and code filled in (the QR code's content)
+
+
+@dataclass(frozen=True, kw_only=True)
 class DealNoticeData:
     """What the deal notice (《网络竞价成交通知书》) states."""
 
@@ -85,6 +104,7 @@ class DealNoticeData:
     # Counted over a year whose holiday schedule was not yet published (statutory holidays
     # only): the notice says so, and is reissued once the schedule is entered.
     contract_deadline_provisional: bool = False
+    verification: VerificationMark | None = None
     market_name: str = MARKET_NAME
 
     def __post_init__(self):
@@ -111,6 +131,7 @@ class CertificateData:
     bid_count: int
     bid_chain_head: str
     bid_chain_verified: bool
+    verification: VerificationMark | None = None
     market_name: str = MARKET_NAME
 
     def __post_init__(self):
@@ -270,8 +291,8 @@ _FIELD_TABLE_STYLE = TableStyle(
         ("BOX", (0, 0), (-1, -1), 1.2, colors.black),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F0F0F0")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 6),
         ("RIGHTPADDING", (0, 0), (-1, -1), 6),
     ]
@@ -360,17 +381,79 @@ def _heading(title: str, serial: str) -> list:
     ]
 
 
-def _issuer(market_name: str, issued_on: date, *, closing: str | None = None) -> KeepTogether:
-    """The market's name and the date at the bottom right, never alone on a page."""
+def _issuer(
+    market_name: str,
+    issued_on: date,
+    *,
+    closing: str | None = None,
+    verification: VerificationMark | None = None,
+) -> KeepTogether:
+    """The market's name and the date at the bottom right over the seal area, never alone on
+    a page; on its left the QR code and the serial and code that verify the document."""
     lines = [Paragraph(closing, _BODY)] if closing else []
-    return KeepTogether(
-        [
-            *lines,
-            Spacer(1, 8 * mm),
-            Paragraph(_text(market_name), _ISSUER),
-            Paragraph(format_date(issued_on), _ISSUER),
-        ]
+    signed = [
+        Paragraph(_text(market_name), _ISSUER),
+        Paragraph(format_date(issued_on), _ISSUER),
+        _SealArea(),
+    ]
+    if verification is None:
+        return KeepTogether([*lines, Spacer(1, 8 * mm), *signed])
+    qr = QrCodeWidget(verification.url, barLevel="M")
+    left, bottom, right, top = qr.getBounds()
+    side = 26 * mm
+    drawing = Drawing(
+        side,
+        side,
+        transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0],
+        initialFontName=CJK,  # a drawing starts in Helvetica, which would not be embedded
     )
+    drawing.add(qr)
+    check = [
+        Paragraph(f"验证编号：{_text(verification.serial)}", _CELL),
+        Paragraph(f"验证码：{_text(verification.code)}", _CELL),
+        Paragraph("扫描左侧二维码，或访问下列网址输入验证编号和验证码，核验本文书真伪：", _NOTE),
+        Paragraph(_text(verification.url.split("?")[0]), _NOTE),
+    ]
+    table = Table(
+        [[drawing, check, signed]],
+        colWidths=[side + 4 * mm, _CONTENT_WIDTH - side - 4 * mm - 62 * mm, 62 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), CJK),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return KeepTogether([*lines, Spacer(1, 2 * mm), table])
+
+
+class _SealArea(Flowable):
+    """Where the exchange's seal goes (盖章处): a dashed circle over the market's name and
+    the date just above it, as a seal is stamped. Takes no room of its own."""
+
+    _RADIUS = 16 * mm
+
+    def wrap(self, available_width, available_height):
+        self._width = available_width
+        return available_width, 0
+
+    def draw(self):
+        x = self._width - 26 * mm
+        y = 8 * mm
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(colors.HexColor("#C00000"))
+        canvas.setDash(3, 2)
+        canvas.setLineWidth(0.8)
+        canvas.circle(x, y, self._RADIUS)
+        canvas.setFillColor(colors.HexColor("#C00000"))
+        canvas.setFont(CJK, 8)
+        canvas.drawCentredString(x, y + self._RADIUS - 6 * mm, "（盖章处）")
+        canvas.restoreState()
 
 
 def _subject_rows(
@@ -401,18 +484,13 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
     capitals = amount_in_chinese_capitals(data.final_price)
     deadline = format_date(data.contract_deadline)
     market = _text(data.market_name)
-    provisional_mark, provisional_note = "", []
+    provisional_mark = provisional_text = ""
     if data.contract_deadline_provisional:
         provisional_mark = "（暂定）"
-        provisional_note = [
-            Spacer(1, 2 * mm),
-            Paragraph(
-                f"注：{data.contract_deadline.year}年国务院节假日安排尚未公布，上述截止日暂按"
-                "法定节假日推算；安排公布后以重新计算的截止日为准，如有变动将另行通知双方并"
-                "更新本通知书。",
-                _NOTE,
-            ),
-        ]
+        provisional_text = (
+            f"因{data.contract_deadline.year}年国务院节假日安排尚未公布，该截止日暂按法定节假日"
+            "推算（暂定），安排公布后以重新计算的截止日为准，如有变动将通知双方并更新本通知书。"
+        )
     story = [
         *_heading(title, data.serial),
         Paragraph(f"{_text(data.buyer_name)}：", _ADDRESSEE),
@@ -440,12 +518,12 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
                 ("合同签署截止日", f"{deadline}（含当日）{provisional_mark}"),
             ]
         ),
-        *provisional_note,
         Spacer(1, 4 * mm),
         Paragraph(
             f"一、买受人与委托人应在成交后{CONTRACT_WORKING_DAYS}个工作日内，即于{deadline}"
             "（含当日）前签署技术交易合同，合同具体内容由交易双方协商确认。工作日按国家法定"
-            "节假日及调休安排计算。合同模板可在“在线竞拍 &gt; 我的竞拍 &gt; 交易记录”中下载。",
+            f"节假日及调休安排计算。{provisional_text}"
+            "合同模板可在“在线竞拍 &gt; 我的竞拍 &gt; 交易记录”中下载。",
             _BODY,
         ),
         Paragraph(
@@ -457,7 +535,12 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
             f"{market}出具《交易凭证》。",
             _BODY,
         ),
-        _issuer(data.market_name, data.issued_on, closing="特此通知。"),
+        _issuer(
+            data.market_name,
+            data.issued_on,
+            closing="特此通知。",
+            verification=data.verification,
+        ),
     ]
     return _render(
         story,
@@ -515,7 +598,7 @@ def certificate_pdf(data: CertificateData) -> bytes:
             "可据此核验出价记录是否完整、未被改动。",
             _NOTE,
         ),
-        _issuer(data.market_name, data.issued_on),
+        _issuer(data.market_name, data.issued_on, verification=data.verification),
     ]
     return _render(
         story,

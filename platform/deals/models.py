@@ -146,3 +146,37 @@ class DutyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.ran_on}"
+
+
+class DocumentKind(models.TextChoices):
+    NOTICE = "NOTICE", "网络竞价成交通知书"
+    CERTIFICATE = "CERTIFICATE", "交易凭证"
+
+
+class IssuedDocument(models.Model):
+    """A notice or certificate the exchange issued, as printed on it, so that whoever holds
+    it (a patent agent, a bank, the patent office) can check it with its serial and code.
+    A reissued notice keeps its serial and code: what is verified does not change."""
+
+    deal = models.ForeignKey(
+        Deal, verbose_name="成交", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField("文书", max_length=20, choices=DocumentKind.choices)
+    serial = models.CharField("验证编号", max_length=40, unique=True)
+    code = models.CharField("验证码", max_length=16)
+    issued_on = models.DateField("出具日期")
+    lot_title = models.CharField("标的名称", max_length=300)
+    price = models.DecimalField("成交价（元）", max_digits=14, decimal_places=2)
+    dealt_on = models.DateField("成交日期")
+    buyer_name = models.CharField("买受人", max_length=100)
+    seller_name = models.CharField("委托人（卖方）", max_length=100)
+    bid_chain_head = models.CharField("出价记录哈希", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "可核验文书"
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "kind"], name="one_document_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial

@@ -1,7 +1,10 @@
+import hmac
+import re
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from .models import Deal, DealStatus, Strike
+from .models import Deal, DealStatus, IssuedDocument, Strike
 
 
 def deals_visible_to(user) -> QuerySet[Deal]:
@@ -50,3 +53,17 @@ def deals_for_staff(
 def buyer_is_barred(user) -> bool:
     """Defaults (cancelled deals) at or above the configured limit bar new registrations."""
     return Strike.objects.filter(user=user).count() >= settings.BUYER_STRIKES_TO_BAR
+
+
+def document_verify(*, serial: str, code: str) -> IssuedDocument | None:
+    """The issued notice or certificate with this serial, if ``code`` is its code; None for
+    anything forged or altered. The code is compared in constant time; dashes, spaces and
+    case do not matter (it is printed ``ABCD-EFGH``)."""
+    serial = (serial or "").strip().upper()
+    code = re.sub(r"[\s-]", "", code or "").upper()
+    if not serial or not code or len(serial) > 40:
+        return None
+    document = IssuedDocument.objects.filter(serial=serial).first()
+    if document is None or not hmac.compare_digest(document.code.encode(), code.encode()):
+        return None
+    return document

@@ -1,6 +1,10 @@
 """Settlement: the deal notice, the contract within 5 working days, the payment proof,
 delivery and the transaction certificate; reminders, overdue marks and defaults."""
 
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -16,9 +20,15 @@ from kernel.text import clean_text
 from listings.models import ListingStatus
 from notifications.services import notify
 
-from .documents import CertificateData, DealNoticeData, certificate_pdf, deal_notice_pdf
+from .documents import (
+    CertificateData,
+    DealNoticeData,
+    VerificationMark,
+    certificate_pdf,
+    deal_notice_pdf,
+)
 from .errors import DealErrorCode
-from .models import Deal, DealStatus, DutyRun, Strike
+from .models import Deal, DealStatus, DocumentKind, DutyRun, IssuedDocument, Strike
 
 CONTRACT_WORKING_DAYS = 5
 MANAGE_PERMISSION = "deals.manage_deals"
@@ -30,6 +40,40 @@ def _buyer_name(deal: Deal) -> str:
 
 def _seller_name(deal: Deal) -> str:
     return deal.seller.verification.name
+
+
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
+_CODE_LENGTH = 8
+_SERIAL_SUFFIX = {DocumentKind.NOTICE: "TZ", DocumentKind.CERTIFICATE: "PZ"}
+
+
+def _document_register(
+    deal: Deal, *, kind: str, issued_on, chain_head: str
+) -> tuple[IssuedDocument, VerificationMark]:
+    """The verification record of a deal's notice or certificate, made once: a reissued
+    notice keeps its serial and code. Records what the document states, as it states it."""
+    document = IssuedDocument.objects.filter(deal=deal, kind=kind).first()
+    if document is None:
+        document = IssuedDocument.objects.create(
+            deal=deal,
+            kind=kind,
+            serial=f"{deal.serial}-{_SERIAL_SUFFIX[kind]}",
+            code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)),
+            issued_on=issued_on,
+            lot_title=deal.lot.listing.title,
+            price=deal.price,
+            dealt_on=deal.dealt_at.astimezone(SHANGHAI).date(),
+            buyer_name=_buyer_name(deal),
+            seller_name=_seller_name(deal),
+            bid_chain_head=chain_head,
+        )
+    query = urlencode({"serial": document.serial, "code": document.code})
+    mark = VerificationMark(
+        serial=document.serial,
+        code=f"{document.code[:4]}-{document.code[4:]}",
+        url=f"{settings.DOCUMENT_VERIFY_URL}?{query}",
+    )
+    return document, mark
 
 
 def _share(file, *users) -> None:
@@ -63,6 +107,9 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
     """(Re)write the deal notice PDF, shared with both parties."""
     lot = deal.lot
     listing = lot.listing
+    _, verification = _document_register(
+        deal, kind=DocumentKind.NOTICE, issued_on=issued_on, chain_head=lot.head_hash
+    )
     pdf = deal_notice_pdf(
         DealNoticeData(
             serial=deal.serial,
@@ -79,6 +126,7 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
             deal_at=deal.dealt_at,
             contract_deadline=deal.contract_deadline,
             contract_deadline_provisional=deal.contract_deadline_provisional,
+            verification=verification,
         )
     )
     deal.notice = file_save(
@@ -180,6 +228,9 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
     at = now()
     deal.delivered_at = at
     deal.chain_head = check.head_hash
+    _, verification = _document_register(
+        deal, kind=DocumentKind.CERTIFICATE, issued_on=local_today(), chain_head=check.head_hash
+    )
     pdf = certificate_pdf(
         CertificateData(
             serial=deal.serial,
@@ -197,6 +248,7 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
             bid_count=check.length,
             bid_chain_head=check.head_hash,
             bid_chain_verified=True,
+            verification=verification,
         )
     )
     deal.certificate = file_save(

@@ -13,6 +13,7 @@ from pdfminer.high_level import extract_pages, extract_text
 from deals.documents import (
     CertificateData,
     DealNoticeData,
+    VerificationMark,
     amount_in_chinese_capitals,
     certificate_pdf,
     contract_template_pdf,
@@ -263,6 +264,24 @@ def test_contract_template_is_a_two_or_three_page_skeleton_with_blanks():
     assert text.count("________") >= 20
 
 
+MARK = VerificationMark(
+    serial="JSJY-2026-000001-PZ",
+    code="7KQ3-M9XD",
+    url="https://example.org/deals/verify?serial=JSJY-2026-000001-PZ&code=7KQ3M9XD",
+)
+
+
+def test_a_verifiable_document_stays_on_one_page_and_prints_its_serial_and_code():
+    for render in (
+        deal_notice_pdf(notice_data(contract_deadline_provisional=True, verification=MARK)),
+        certificate_pdf(certificate_data(verification=MARK)),
+    ):
+        assert page_count(render) == 1
+        text = pdf_text(render)
+        assert "验证编号：JSJY-2026-000001-PZ" in text and "验证码：7KQ3-M9XD" in text
+        assert "https://example.org/deals/verify" in text and "（盖章处）" in text
+
+
 def embedded_fonts(pdf: bytes) -> dict[str, bool]:
     """Every font the PDF's pages use, by base name, and whether its program is embedded."""
     from pdfminer.pdfdocument import PDFDocument
@@ -288,8 +307,8 @@ def embedded_fonts(pdf: bytes) -> dict[str, bool]:
     "render",
     [
         lambda: deal_notice_pdf(notice_data()),
-        lambda: deal_notice_pdf(notice_data(contract_deadline_provisional=True)),
-        lambda: certificate_pdf(certificate_data()),
+        lambda: deal_notice_pdf(notice_data(contract_deadline_provisional=True, verification=MARK)),
+        lambda: certificate_pdf(certificate_data(verification=MARK)),
         lambda: certificate_pdf(certificate_data(bid_chain_verified=False)),
         contract_template_pdf,
     ],

@@ -24,6 +24,7 @@ from kernel.clock import SHANGHAI
 from kernel.errors import DomainError
 from notifications.models import Notification
 from tests.api.test_deals import pdf_text, sold_lot
+from tests.api.test_document_verify import printed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,13 +165,14 @@ def test_a_deal_closing_2026_12_28_without_2027_is_provisional_and_skips_new_yea
 
 def test_entering_2027_settles_the_deadline_quietly_when_it_does_not_move(sms_outbox):
     deal = deal_closing(date(2026, 12, 28))
-    old_notice = deal.notice_id
+    old_notice = deal.notice
     sms_outbox.clear()
     with time_machine.travel(datetime(2026, 12, 29, 10, tzinfo=SHANGHAI), tick=False):
         enter_2027()
     deal.refresh_from_db()
     assert (deal.contract_deadline, deal.contract_deadline_provisional) == (date(2027, 1, 5), False)
-    assert deal.notice_id != old_notice
+    assert deal.notice_id != old_notice.pk
+    assert printed(deal.notice) == printed(old_notice)  # same serial and code: still verifies
     assert "暂定" not in notice_text(deal)
     assert sms_outbox == []
     assert not Notification.objects.filter(kind="deal.deadline_moved").exists()
