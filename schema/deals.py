@@ -9,7 +9,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from deals.models import Deal, DealStatus, DocumentKind
-from deals.selectors import deals_visible_to
+from deals.selectors import deal_contract_draft_path, deals_visible_to
 from files.selectors import file_signed_path
 
 from .auctions import LotType
@@ -114,17 +114,20 @@ class DealType(relay.Node):
         return None
 
     @strawberry_django.field(
-        only=["lot__session__season__contract_template"],
-        description="Where to download the contract template: the season's own, else the "
-        "platform's default.",
+        only=["lot__session__season__contract_template", "buyer_id", "seller_id"],
+        description="Where to download the contract template: the season's own if it has "
+        "one, else the platform's transfer or licence contract (by the listing's transaction "
+        "type) filled with this deal's parties, patent, price and dates (a short-lived link).",
     )
     def contract_template_url(self, info: Info) -> str:
         template = self.lot.session.season.contract_template
+        user = info.context.user
         if template is not None:
-            path = file_signed_path(user=info.context.user, file=template)
+            path = file_signed_path(user=user, file=template)
             if path:
                 return _absolute(info, path)
-        return _absolute(info, reverse("deals:contract_template"))
+        path = deal_contract_draft_path(user=user, deal=self)
+        return _absolute(info, path or reverse("deals:contract_template"))
 
     @strawberry.field(description="The steps with their dates and deadlines.")
     def steps(self) -> list[DealStep]:

@@ -2,7 +2,9 @@ import hmac
 import re
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from .models import Deal, DealStatus, IssuedDocument, Strike
 
@@ -67,3 +69,31 @@ def document_verify(*, serial: str, code: str) -> IssuedDocument | None:
     if document is None or not hmac.compare_digest(document.code.encode(), code.encode()):
         return None
     return document
+
+
+_CONTRACT_SALT = "deals.contract-draft"
+
+
+def deal_contract_draft_path(*, user, deal: Deal) -> str | None:
+    """A short-lived link to the deal's contract template filled with its data, for its
+    parties and staff (the names and price in it are theirs)."""
+    if not (
+        user.is_authenticated and (user.is_staff or user.pk in (deal.buyer_id, deal.seller_id))
+    ):
+        return None
+    token = signing.TimestampSigner(salt=_CONTRACT_SALT).sign_object({"d": deal.pk, "u": user.pk})
+    return reverse("deals:contract_draft", kwargs={"token": token})
+
+
+def deal_from_contract_token(token: str) -> Deal | None:
+    try:
+        data = signing.TimestampSigner(salt=_CONTRACT_SALT).unsign_object(
+            token, max_age=settings.FILE_URL_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    return (
+        Deal.objects.select_related("lot__listing", "buyer__verification", "seller__verification")
+        .filter(pk=data["d"])
+        .first()
+    )

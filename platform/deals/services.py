@@ -17,14 +17,18 @@ from files.services import PDF, file_save, file_store
 from kernel.clock import SHANGHAI, local_today, now
 from kernel.errors import DomainError, ErrorCollector
 from kernel.text import clean_text
-from listings.models import ListingStatus
+from listings.models import ListingStatus, TransactionType
 from notifications.services import notify
 
 from .documents import (
+    LICENSE,
+    TRANSFER,
     CertificateData,
+    ContractFill,
     DealNoticeData,
     VerificationMark,
     certificate_pdf,
+    contract_template_pdf,
     deal_notice_pdf,
 )
 from .errors import DealErrorCode
@@ -137,6 +141,37 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
         file_type=PDF,
     )
     _share(deal.notice, deal.seller)
+
+
+def contract_kind(listing) -> str:
+    """Which default contract a listing's deal uses: a licence for a licensing listing,
+    otherwise a transfer."""
+    return LICENSE if listing.transaction_type == TransactionType.LICENSE else TRANSFER
+
+
+def deal_contract_draft(*, deal: Deal) -> bytes:
+    """The platform's contract template for this deal's transaction type, with the
+    parties, the patent, the price and the dates written in (nothing is stored)."""
+    listing = deal.lot.listing
+    notice = IssuedDocument.objects.filter(deal=deal, kind=DocumentKind.NOTICE).first()
+    return contract_template_pdf(
+        contract_kind(listing),
+        ContractFill(
+            deal_serial=deal.serial,
+            notice_serial=notice.serial if notice else deal.serial,
+            listing_title=listing.title,
+            patent_number=listing.patent_number or None,
+            patent_type_label=listing.get_patent_type_display() or None,
+            application_date=listing.application_date,
+            grant_date=listing.grant_date,
+            rights_holders="、".join(listing.rights_holders or []),
+            buyer_name=_buyer_name(deal),
+            seller_name=_seller_name(deal),
+            price=deal.price,
+            deal_at=deal.dealt_at,
+            contract_deadline=deal.contract_deadline,
+        ),
+    )
 
 
 def _locked_deal(deal_id: int) -> Deal:

@@ -11,7 +11,10 @@ import pytest
 from pdfminer.high_level import extract_pages, extract_text
 
 from deals.documents import (
+    LICENSE,
+    TRANSFER,
     CertificateData,
+    ContractFill,
     DealNoticeData,
     VerificationMark,
     amount_in_chinese_capitals,
@@ -264,6 +267,30 @@ def test_contract_template_is_a_two_or_three_page_skeleton_with_blanks():
     assert text.count("________") >= 20
 
 
+FILL = ContractFill(
+    deal_serial="JSJY-2026-000001",
+    notice_serial="JSJY-2026-000001-TZ",
+    listing_title="一种<焊缝>缺陷检测方法",
+    patent_number="ZL202310123456.7",
+    patent_type_label="发明专利",
+    application_date=date(2023, 1, 5),
+    grant_date=None,
+    rights_holders="东南大学",
+    buyer_name="南京智焊科技有限公司",
+    seller_name="东南大学",
+    price=Decimal("1234567.00"),
+    deal_at=datetime(2026, 3, 18, 7, 2, tzinfo=UTC),
+    contract_deadline=date(2026, 3, 25),
+)
+
+
+def test_a_filled_contract_prints_markup_in_names_as_text_and_keeps_unknown_blanks():
+    text = pdf_text(contract_template_pdf(TRANSFER, FILL))
+    assert "一种<焊缝>缺陷检测方法" in text
+    assert "申请日：2023年1月5日；授权公告日：________________________" in text
+    assert "2026年3月18日" in text and "2026年3月25日前" in text
+
+
 MARK = VerificationMark(
     serial="JSJY-2026-000001-PZ",
     code="7KQ3-M9XD",
@@ -311,8 +338,20 @@ def embedded_fonts(pdf: bytes) -> dict[str, bool]:
         lambda: certificate_pdf(certificate_data(verification=MARK)),
         lambda: certificate_pdf(certificate_data(bid_chain_verified=False)),
         contract_template_pdf,
+        lambda: contract_template_pdf(LICENSE),
+        lambda: contract_template_pdf(TRANSFER, FILL),
+        lambda: contract_template_pdf(LICENSE, FILL),
     ],
-    ids=["notice", "provisional-notice", "certificate", "unverified-certificate", "template"],
+    ids=[
+        "notice",
+        "provisional-notice",
+        "certificate",
+        "unverified-certificate",
+        "template",
+        "licence-template",
+        "filled-transfer",
+        "filled-licence",
+    ],
 )
 def test_every_pdf_embeds_its_fonts_as_subsets(render):
     fonts = embedded_fonts(render())
