@@ -1,14 +1,17 @@
 from django.contrib import admin
 
 from files.admin import file_download_link
-from kernel.admin import ReadOnlyModelAdmin
+from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
 from reviews.admin import REVIEW_FIELDSET, ReviewableAdmin
 
 from .models import AuctionSession, Bid, Lot, ProxyBid, Registration, Season
 
+AUCTION_STAFF = ("auctions.manage_auctions",)
+
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(DomainPermissionAdmin, admin.ModelAdmin):
+    domain_permissions = AUCTION_STAFF
     list_display = ("name", "deposit_required", "anti_sniping_minutes", "default_increment")
     search_fields = ("name",)
     readonly_fields = ("created_by", "created_at")
@@ -20,16 +23,20 @@ class SeasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuctionSession)
-class AuctionSessionAdmin(admin.ModelAdmin):
+class AuctionSessionAdmin(DomainPermissionAdmin, admin.ModelAdmin):
+    domain_permissions = AUCTION_STAFF
     list_display = ("name", "season", "auction_day", "bidding_starts_at", "bidding_ends_at")
     list_filter = ("season",)
     date_hierarchy = "auction_day"
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyModelAdmin):
+class LotAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
     """Lots change only through the bidding engine and the clock; create them with the
     lotCreate mutation, which checks the listing."""
+
+    domain_permissions = AUCTION_STAFF
+    domain_may_change = False
 
     list_display = (
         "listing",
@@ -86,7 +93,9 @@ class RegistrationAdmin(ReviewableAdmin):
 
 
 @admin.register(Bid)
-class BidAdmin(ReadOnlyModelAdmin):
+class BidAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
+    domain_permissions = AUCTION_STAFF
+    domain_may_change = False
     list_display = ("lot", "seq", "bidder_number", "amount", "is_proxy", "placed_at")
     list_filter = ("is_proxy",)
     search_fields = ("bidder_number", "lot__listing__title")
@@ -94,6 +103,8 @@ class BidAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(ProxyBid)
-class ProxyBidAdmin(ReadOnlyModelAdmin):
+class ProxyBidAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
+    domain_permissions = AUCTION_STAFF
+    domain_may_change = False
     list_display = ("registration", "lot", "max_amount", "set_at")
     list_select_related = ("registration__lot__listing", "lot__listing", "lot__session")

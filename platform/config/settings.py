@@ -56,7 +56,7 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list(
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "config.apps.ExchangeAdminConfig",  # django.contrib.admin with the exchange's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

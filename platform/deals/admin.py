@@ -1,14 +1,20 @@
 from django.contrib import admin
 
 from files.admin import file_download_link
-from kernel.admin import ReadOnlyModelAdmin
+from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
 
 from .models import Deal, Strike
 
+# Whoever runs auctions or manages deals sees every deal (cancelling needs manage_deals).
+DEAL_STAFF = ("deals.manage_deals", "auctions.manage_auctions")
+
 
 @admin.register(Deal)
-class DealAdmin(ReadOnlyModelAdmin):
+class DealAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
     """Deals change through the parties' steps and the dealCancel mutation only."""
+
+    domain_permissions = DEAL_STAFF
+    domain_may_change = False
 
     list_display = (
         "serial",
@@ -42,6 +48,8 @@ class DealAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Strike)
-class StrikeAdmin(ReadOnlyModelAdmin):
+class StrikeAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
+    domain_permissions = DEAL_STAFF
+    domain_may_change = False
     list_display = ("user", "deal", "created_at", "created_by")
     search_fields = ("user__phone",)
