@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from files.admin import file_download_link
+from files.admin import file_preview
 from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
 from reviews.admin import REVIEW_FIELDSET, ReviewableAdmin
 
@@ -89,7 +89,7 @@ class RegistrationAdmin(ReviewableAdmin):
 
     @admin.display(description="网络竞价承诺函")
     def letter(self, registration):
-        return file_download_link(registration.commitment_letter)
+        return file_preview(registration.commitment_letter)
 
 
 @admin.register(Bid)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from files.admin import file_download_link
+from files.admin import file_preview
 from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
 
 from .models import Deal, Strike
@@ -32,19 +32,19 @@ class DealAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
 
     @admin.display(description="成交通知书")
     def notice_file(self, deal):
-        return file_download_link(deal.notice)
+        return file_preview(deal.notice)
 
     @admin.display(description="合同")
     def contract_file(self, deal):
-        return file_download_link(deal.contract)
+        return file_preview(deal.contract)
 
     @admin.display(description="付款凭证")
     def payment_proof_file(self, deal):
-        return file_download_link(deal.payment_proof)
+        return file_preview(deal.payment_proof)
 
     @admin.display(description="交易凭证")
     def certificate_file(self, deal):
-        return file_download_link(deal.certificate)
+        return file_preview(deal.certificate)
 
 
 @admin.register(Strike)

@@ -165,3 +165,38 @@ def test_staff_without_the_role_still_get_403_on_deals():
     client = signed_in(UserFactory(phone="13900000007", is_staff=True))
     assert client.get(reverse("admin:deals_deal_changelist")).status_code == 403
     assert client.get(reverse("admin:auctions_season_changelist")).status_code == 403
+
+
+def test_a_deals_documents_are_previewed_inline_with_a_download_link():
+    sold_lot()
+    deal = Deal.objects.get()
+    runner = UserFactory(phone="13900000008", is_staff=True)
+    runner.user_permissions.set(Permission.objects.filter(codename="manage_auctions"))
+    client = signed_in(runner)
+    page = client.get(reverse("admin:deals_deal_change", args=[deal.pk])).content.decode()
+    preview = reverse("admin:files_privatefile_preview", args=[deal.notice.pk])
+    assert f'<iframe src="{preview}"' in page
+    assert reverse("admin:files_privatefile_download", args=[deal.notice.pk]) in page
+
+    response = client.get(preview)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_an_image_is_previewed_as_an_image_and_strangers_get_no_preview():
+    from deals.services import deal_contract_upload, deal_payment_proof_upload
+    from tests.factories import png
+
+    _, buyer = sold_lot()
+    deal = Deal.objects.get()
+    deal_contract_upload(user=deal.seller, deal_id=deal.pk, contract=pdf())
+    deal_payment_proof_upload(user=buyer, deal_id=deal.pk, proof=png())
+    deal.refresh_from_db()
+    superuser = UserFactory(phone="13700000000", is_staff=True, is_superuser=True)
+    page = signed_in(superuser).get(reverse("admin:deals_deal_change", args=[deal.pk]))
+    preview = reverse("admin:files_privatefile_preview", args=[deal.payment_proof.pk])
+    assert f'<img src="{preview}"' in page.content.decode()
+    assert signed_in(buyer).get(preview).status_code == 302  # not staff: the admin login
