@@ -489,15 +489,19 @@ def deals_daily_duties() -> bool:
     this call ran it."""
     from calendars.services import calendar_warn_missing_next_year
 
+    global _daily_duties_seen_on
     local_now = now().astimezone(SHANGHAI)
-    if local_now.hour < DAILY_DUTIES_FROM_HOUR:
-        return False
     today = local_now.date()
+    # The worker ticks every second: once this process has seen today's round done (by it
+    # or another worker), the rest of the day costs no query. The database row decides.
+    if local_now.hour < DAILY_DUTIES_FROM_HOUR or _daily_duties_seen_on == today:
+        return False
     DutyRun.objects.get_or_create(name=DAILY_DUTIES)
     due = DutyRun.objects.filter(name=DAILY_DUTIES).exclude(ran_on__gte=today)
     previous = due.values_list("ran_on", flat=True).first()
     # One conditional UPDATE claims the day: of several workers only one sees a row change.
     if not due.update(ran_on=today):
+        _daily_duties_seen_on = today
         return False
     try:
         deals_remind_and_mark_overdue()
@@ -506,4 +510,8 @@ def deals_daily_duties() -> bool:
     except BaseException:
         DutyRun.objects.filter(name=DAILY_DUTIES).update(ran_on=previous)
         raise
+    _daily_duties_seen_on = today
     return True
+
+
+_daily_duties_seen_on = None

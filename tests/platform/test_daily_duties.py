@@ -16,7 +16,8 @@ MORNING = datetime(2026, 11, 3, 8, 0, 5, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
-def duties():
+def duties(monkeypatch):
+    monkeypatch.setattr(services, "_daily_duties_seen_on", None)
     with (
         mock.patch.object(services, "deals_remind_and_mark_overdue") as remind,
         mock.patch.object(services, "deals_settle_provisional_deadlines") as settle,
@@ -60,3 +61,24 @@ def test_of_several_workers_ticking_at_once_one_runs_the_round(duties):
         results = run_together([deals_daily_duties] * 4)
     assert sorted(results) == [False, False, False, True]
     assert remind.call_count == 1
+
+
+@pytest.mark.django_db
+def test_once_the_round_ran_a_tick_costs_no_query(duties, django_assert_num_queries):
+    with time_machine.travel(MORNING, tick=False):
+        assert deals_daily_duties() is True
+        with django_assert_num_queries(0):
+            assert deals_daily_duties() is False
+    next_day_early = MORNING + timedelta(hours=23)  # 07:00 the next day
+    with time_machine.travel(next_day_early, tick=False), django_assert_num_queries(0):
+        assert deals_daily_duties() is False
+
+
+@pytest.mark.django_db
+def test_a_worker_that_finds_the_round_done_by_another_stops_asking(duties):
+    remind, _, _ = duties
+    with time_machine.travel(MORNING, tick=False):
+        DutyRun.objects.create(name=DAILY_DUTIES, ran_on=MORNING.date())
+        assert deals_daily_duties() is False
+        assert services._daily_duties_seen_on == MORNING.date()
+    assert remind.call_count == 0
