@@ -681,18 +681,23 @@ class _Blanks:
         return self._value(format_date(fill.deal_at.astimezone(SHANGHAI)) if fill else None)
 
 
+def _patent_lines(v: _Blanks) -> list[str]:
+    return [
+        f"1. 专利名称：{v.listing_title}；",
+        f"2. 专利类型：{v.patent_type_label}（□发明  □实用新型  □外观设计）；"
+        f"专利号：{v.patent_number}；",
+        f"3. 申请日：{v.application_date}；授权公告日：{v.grant_date}；专利权有效期至：{_BLANK}；",
+        f"4. 专利权人：{v.rights_holders}。",
+    ]
+
+
 def _transfer_articles(v: _Blanks) -> list[tuple[str, list[str]]]:
     return [
         (
             "第一条  转让标的",
             [
                 "乙方将其依法享有的下列专利权转让给甲方：",
-                f"1. 专利名称：{v.listing_title}；",
-                f"2. 专利类型：{v.patent_type_label}（□发明  □实用新型  □外观设计）；"
-                f"专利号：{v.patent_number}；",
-                f"3. 申请日：{v.application_date}；授权公告日：{v.grant_date}；"
-                f"专利权有效期至：{_BLANK}；",
-                f"4. 专利权人：{v.rights_holders}。",
+                *_patent_lines(v),
                 f"5. 本合同签订前乙方实施或者许可他人实施本专利的情况：{_BLANK * 2}。",
                 f"6. 已订立的专利实施许可合同在本合同生效后的处理方式：{_BLANK * 2}。",
             ],
@@ -757,12 +762,7 @@ def _licence_articles(v: _Blanks) -> list[tuple[str, list[str]]]:
             "第一条  许可标的",
             [
                 "乙方许可甲方实施其依法享有的下列专利：",
-                f"1. 专利名称：{v.listing_title}；",
-                f"2. 专利类型：{v.patent_type_label}（□发明  □实用新型  □外观设计）；"
-                f"专利号：{v.patent_number}；",
-                f"3. 申请日：{v.application_date}；授权公告日：{v.grant_date}；"
-                f"专利权有效期至：{_BLANK}；",
-                f"4. 专利权人：{v.rights_holders}。",
+                *_patent_lines(v),
                 f"5. 本合同签订前乙方已许可他人实施本专利的情况：{_BLANK * 2}。",
             ],
         ),

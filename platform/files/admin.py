@@ -10,8 +10,7 @@ from uuid import UUID
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -20,6 +19,7 @@ from kernel.admin import ReadOnlyModelAdmin
 
 from .models import PrivateFile
 from .selectors import file_can_download, file_signed_path
+from .views import file_response
 
 PREVIEWABLE = {"application/pdf", "image/png", "image/jpeg"}
 
@@ -113,14 +113,7 @@ class PrivateFileAdmin(ReadOnlyModelAdmin):
             raise Http404
         if not file_can_download(user=request.user, file=file):
             raise PermissionDenied
-        response = FileResponse(
-            default_storage.open(file.stored_name, "rb"),
-            as_attachment=False,
-            filename=file.name,
-            content_type=file.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
+        response = file_response(file, as_attachment=False)
         # framed by the admin's own pages only
         response["X-Frame-Options"] = "SAMEORIGIN"
         return response

@@ -144,14 +144,24 @@ def test_staff_are_warned_from_november_once_a_day_while_next_year_is_missing(sm
         assert calendar_warn_missing_next_year() == 0
 
 
-def test_the_admin_warns_while_next_year_is_missing():
-    client = Client()
-    client.force_login(calendar_keeper())
-    url = reverse("admin:calendars_holidayschedule_changelist")
+@pytest.mark.parametrize(
+    "page", ["admin:index", "admin:calendars_holidayschedule_changelist"], ids=["index", "list"]
+)
+def test_the_admin_warns_the_calendars_keepers_while_next_year_is_missing(page):
+    url = reverse(page)
     with time_machine.travel(datetime(2026, 11, 2, 10, tzinfo=SHANGHAI), tick=False):
+        client = Client()
+        client.force_login(calendar_keeper())
         assert "2027年节假日安排尚未录入" in client.get(url).content.decode()
+        other = Client()
+        other.force_login(UserFactory(phone="13600000009", is_staff=True))
+        assert "尚未录入" not in other.get(reverse("admin:index")).content.decode()
         enter_2027()
         assert "尚未录入" not in client.get(url).content.decode()
+    with time_machine.travel(datetime(2026, 10, 30, 10, tzinfo=SHANGHAI), tick=False):
+        HolidaySchedule.objects.filter(year=2027).delete()
+        client.force_login(calendar_keeper("13600000008"))
+        assert "尚未录入" not in client.get(url).content.decode()  # not yet November
 
 
 def test_a_deal_closing_2026_12_28_without_2027_is_provisional_and_skips_new_year():
@@ -247,3 +257,24 @@ def test_saving_the_schedule_in_the_admin_settles_provisional_deadlines():
     deal.refresh_from_db()
     assert (deal.contract_deadline, deal.contract_deadline_provisional) == (date(2027, 1, 6), False)
     assert HolidaySchedule.objects.get(year=2027).entered_by is not None
+
+
+def test_the_2026_year_end_from_the_deal_to_the_settled_deadline(monkeypatch):
+    from deals import services as deal_services
+
+    monkeypatch.setattr(deal_services, "_daily_duties_seen_on", None)
+    keeper = calendar_keeper()
+    deal = deal_closing(date(2026, 12, 28))
+    assert (deal.contract_deadline, deal.contract_deadline_provisional) == (date(2027, 1, 5), True)
+
+    with time_machine.travel(datetime(2026, 12, 28, 18, tzinfo=SHANGHAI), tick=False):
+        assert deal_services.deals_daily_duties() is True
+    warning = Notification.objects.get(kind=MISSING_YEAR_KIND)
+    assert warning.user == keeper
+
+    with time_machine.travel(datetime(2026, 12, 29, 9, tzinfo=SHANGHAI), tick=False):
+        enter_2027()
+        assert deal_services.deals_daily_duties() is True
+    deal.refresh_from_db()
+    assert (deal.contract_deadline, deal.contract_deadline_provisional) == (date(2027, 1, 5), False)
+    assert Notification.objects.filter(kind=MISSING_YEAR_KIND).count() == 1
