@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 
 from files.admin import file_preview
 from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
+from kernel.errors import DomainError
 
-from .models import Deal, Strike
+from .models import Deal, DealStatus, Strike
+from .services import MANAGE_PERMISSION, deal_cancel
 
 # Whoever runs auctions or manages deals sees every deal (cancelling needs manage_deals).
 DEAL_STAFF = ("deals.manage_deals", "auctions.manage_auctions")
@@ -15,6 +21,46 @@ class DealAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
 
     domain_permissions = DEAL_STAFF
     domain_may_change = False
+    change_form_template = "admin/deals/deal/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="deals_deal_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        deal = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        cancellable = deal is not None and deal.status not in (
+            DealStatus.CANCELLED,
+            DealStatus.CERTIFIED,
+        )
+        if cancellable and request.user.has_perm(MANAGE_PERMISSION):
+            extra_context["cancel_url"] = reverse("admin:deals_deal_cancel", args=[deal.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def cancel_view(self, request, object_id):
+        """The detail page's 违约取消 with its reason, through ``deal_cancel``."""
+        if request.method != "POST":
+            raise PermissionDenied
+        deal = self.get_object(request, unquote(object_id))
+        if deal is None:
+            raise Http404
+        try:
+            deal_cancel(actor=request.user, deal_id=deal.pk, reason=request.POST.get("reason", ""))
+        except PermissionDenied:
+            self.message_user(request, "您没有管理成交的权限，未作任何处理。", messages.ERROR)
+        except DomainError as error:
+            for item in error.items:
+                self.message_user(request, item.message, messages.ERROR)
+        else:
+            self.message_user(request, f"成交{deal.serial}已取消，买受人记违约一次。")
+        return HttpResponseRedirect(reverse("admin:deals_deal_change", args=[deal.pk]))
 
     list_display = (
         "serial",

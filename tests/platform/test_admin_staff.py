@@ -200,3 +200,47 @@ def test_an_image_is_previewed_as_an_image_and_strangers_get_no_preview():
     preview = reverse("admin:files_privatefile_preview", args=[deal.payment_proof.pk])
     assert f'<img src="{preview}"' in page.content.decode()
     assert signed_in(buyer).get(preview).status_code == 302  # not staff: the admin login
+
+
+def test_deal_managers_cancel_a_default_on_the_deal_page_with_a_reason(
+    django_capture_on_commit_callbacks,
+):
+    sold_lot()
+    deal = Deal.objects.get()
+    manager = UserFactory(phone="13900000006", is_staff=True)
+    manager.user_permissions.set(Permission.objects.filter(codename="manage_deals"))
+    client = signed_in(manager)
+    cancel = reverse("admin:deals_deal_cancel", args=[deal.pk])
+    assert cancel in client.get(reverse("admin:deals_deal_change", args=[deal.pk])).content.decode()
+
+    refused = client.post(cancel, {"reason": " "})
+    deal.refresh_from_db()
+    assert deal.status == "NOTICE_ISSUED" and len(texts(refused)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(cancel, {"reason": "逾期未签署合同"})
+    deal.refresh_from_db()
+    assert (deal.status, deal.cancel_reason) == ("CANCELLED", "逾期未签署合同")
+    # the refusal's message was not shown yet: it comes first
+    assert texts(done) == ["此项为必填项。", f"成交{deal.serial}已取消，买受人记违约一次。"]
+    assert (
+        cancel
+        not in client.get(reverse("admin:deals_deal_change", args=[deal.pk])).content.decode()
+    )
+
+
+def test_auction_staff_without_deal_management_see_no_cancel_and_cannot_post_it():
+    sold_lot()
+    deal = Deal.objects.get()
+    runner = UserFactory(phone="13900000008", is_staff=True)
+    runner.user_permissions.set(Permission.objects.filter(codename="manage_auctions"))
+    client = signed_in(runner)
+    cancel = reverse("admin:deals_deal_cancel", args=[deal.pk])
+    assert (
+        cancel
+        not in client.get(reverse("admin:deals_deal_change", args=[deal.pk])).content.decode()
+    )
+    response = client.post(cancel, {"reason": "x"})
+    deal.refresh_from_db()
+    assert deal.status == "NOTICE_ISSUED"
+    assert texts(response) == ["您没有管理成交的权限，未作任何处理。"]
