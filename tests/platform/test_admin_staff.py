@@ -2,6 +2,7 @@
 decisions on the detail page, readable submissions, and the auction staff's pages."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -155,8 +156,9 @@ def test_the_auction_staff_role_manages_seasons_sessions_and_sees_lots_and_deals
     season = deal.lot.session.season
     page = client.get(reverse("admin:auctions_season_change", args=[season.pk])).content.decode()
     assert 'type="submit"' in page and 'name="_save"' in page  # editable, not view-only
-    # lots and deals stay read-only: they change through their services
-    assert client.get(reverse("admin:auctions_lot_add")).status_code == 403
+    # lots are put up through lot_create (below); deals change through their services
+    assert client.get(reverse("admin:auctions_lot_add")).status_code == 200
+    assert client.get(reverse("admin:deals_deal_add")).status_code == 403
     index = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:auctions_season_changelist") in index
 
@@ -244,3 +246,39 @@ def test_auction_staff_without_deal_management_see_no_cancel_and_cannot_post_it(
     deal.refresh_from_db()
     assert deal.status == "NOTICE_ISSUED"
     assert texts(response) == ["您没有管理成交的权限，未作任何处理。"]
+
+
+def test_auction_staff_put_a_listing_up_in_a_session_through_lot_create():
+    from auctions.models import Lot
+    from tests.factories import ListingFactory, auction_session
+
+    session = auction_session(phase="NOTICE")
+    listing = ListingFactory(season_opt_in=True)
+    runner = UserFactory(phone="13900000008", is_staff=True)
+    runner.user_permissions.set(Permission.objects.filter(codename="manage_auctions"))
+    client = signed_in(runner)
+    url = reverse("admin:auctions_lot_add")
+
+    refused = client.post(
+        url, {"session": session.pk, "listing": listing.pk, "reserve_price": "100.00"}
+    )
+    assert refused.status_code == 200 and not Lot.objects.exists()
+    assert refused.context["form"].errors["reserve_price"]
+
+    done = client.post(url, {"session": session.pk, "listing": listing.pk, "increment": "500"})
+    lot = Lot.objects.get()
+    assert done.status_code == 302
+    assert done.url == reverse("admin:auctions_lot_change", args=[lot.pk])
+    assert (lot.session, lot.listing, lot.increment, lot.created_by) == (
+        session,
+        listing,
+        Decimal("500.00"),
+        runner,
+    )
+    listing.refresh_from_db()
+    assert listing.status == "IN_AUCTION"
+
+
+def test_staff_without_the_auction_role_cannot_put_up_lots():
+    client = signed_in(staff_user())
+    assert client.get(reverse("admin:auctions_lot_add")).status_code == 403
