@@ -1,14 +1,45 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 
 from kernel.clock import now
+from kernel.errors import DomainError
 
 from .models import HolidaySchedule, ScheduleDay
-from .services import calendar_missing_next_year, holiday_schedule_changed
+from .services import (
+    ScheduleDayInput,
+    calendar_missing_next_year,
+    holiday_schedule_changed,
+    schedule_days_validate,
+)
+
+
+class ScheduleDayFormSet(BaseInlineFormSet):
+    """The same checks as the import: days in the year, 调休上班 only on a weekend, no day
+    twice."""
+
+    def clean(self):
+        super().clean()
+        year = self.instance.year
+        days = [
+            ScheduleDayInput(form.cleaned_data["date"], form.cleaned_data["kind"])
+            for form in self.forms
+            if form.cleaned_data.get("date")
+            and form.cleaned_data.get("kind")
+            and not form.cleaned_data.get("DELETE")
+        ]
+        if not year:
+            return
+        try:
+            schedule_days_validate(year=year, days=days)
+        except DomainError as error:
+            raise ValidationError([item.message for item in error.items]) from error
 
 
 class ScheduleDayInline(admin.TabularInline):
     model = ScheduleDay
+    formset = ScheduleDayFormSet
     extra = 3
     fields = ("date", "kind", "name")
 

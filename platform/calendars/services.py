@@ -62,6 +62,27 @@ def schedule_days_parse(text: str) -> list[ScheduleDayInput]:
     return days
 
 
+def _check_days(errors: ErrorCollector, *, year: int, days: list[ScheduleDayInput]) -> None:
+    seen: set[date] = set()
+    for item in days:
+        params = {"day": item.day.isoformat(), "year": year}
+        if item.day in seen:
+            errors.add(CalendarErrorCode.SCHEDULE_DAY_TWICE, field="days", **params)
+        seen.add(item.day)
+        before = item.kind == DayKind.WORKDAY and item.day.year == year - 1
+        if item.day.year != year and not (before and item.day.month == 12):
+            errors.add(CalendarErrorCode.SCHEDULE_DAY_OUTSIDE_YEAR, field="days", **params)
+        if item.kind == DayKind.WORKDAY and item.day.weekday() < 5:
+            errors.add(CalendarErrorCode.SCHEDULE_WORKDAY_NOT_WEEKEND, field="days", **params)
+
+
+def schedule_days_validate(*, year: int, days: list[ScheduleDayInput]) -> None:
+    """The checks ``holiday_schedule_enter`` makes of the days, for the admin's form."""
+    errors = ErrorCollector()
+    _check_days(errors, year=year, days=days)
+    errors.raise_if_any()
+
+
 @transaction.atomic
 def holiday_schedule_enter(
     *,
@@ -77,17 +98,8 @@ def holiday_schedule_enter(
     open deadline that was counted provisionally."""
     errors = ErrorCollector()
     notice = clean_text(notice, field="notice", errors=errors, limit=200)
-    seen: set[date] = set()
-    for item in days:
-        params = {"day": item.day.isoformat(), "year": year}
-        if item.day in seen:
-            errors.add(CalendarErrorCode.SCHEDULE_DAY_TWICE, field="days", **params)
-        seen.add(item.day)
-        before = item.kind == DayKind.WORKDAY and item.day.year == year - 1
-        if item.day.year != year and not (before and item.day.month == 12):
-            errors.add(CalendarErrorCode.SCHEDULE_DAY_OUTSIDE_YEAR, field="days", **params)
-        if item.kind == DayKind.WORKDAY and item.day.weekday() < 5:
-            errors.add(CalendarErrorCode.SCHEDULE_WORKDAY_NOT_WEEKEND, field="days", **params)
+    _check_days(errors, year=year, days=days)
+    seen = {item.day for item in days}
     existing = HolidaySchedule.objects.select_for_update().filter(year=year).first()
     if existing is not None and not replace:
         errors.add(CalendarErrorCode.SCHEDULE_EXISTS, field="year", year=year)

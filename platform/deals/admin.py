@@ -8,7 +8,7 @@ from files.admin import file_preview
 from kernel.admin import DomainPermissionAdmin, ReadOnlyModelAdmin
 from kernel.errors import DomainError
 
-from .models import Deal, DealStatus, Strike
+from .models import Deal, DealStatus, IssuedDocument, Strike
 from .services import MANAGE_PERMISSION, deal_cancel
 
 # Whoever runs auctions or manages deals sees every deal (cancelling needs manage_deals).
@@ -99,3 +99,15 @@ class StrikeAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
     domain_may_change = False
     list_display = ("user", "deal", "created_at", "created_by")
     search_fields = ("user__phone",)
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
+    """What each issued notice and certificate states, as /deals/verify answers it."""
+
+    domain_permissions = DEAL_STAFF
+    domain_may_change = False
+    list_display = ("serial", "kind", "lot_title", "price", "dealt_on", "issued_on")
+    list_filter = ("kind",)
+    search_fields = ("serial", "lot_title", "buyer_name", "seller_name")
+    exclude = ("code",)  # the code is on the holder's paper, not for browsing

@@ -278,3 +278,25 @@ def test_the_2026_year_end_from_the_deal_to_the_settled_deadline(monkeypatch):
     deal.refresh_from_db()
     assert (deal.contract_deadline, deal.contract_deadline_provisional) == (date(2027, 1, 5), False)
     assert Notification.objects.filter(kind=MISSING_YEAR_KIND).count() == 1
+
+
+def test_the_admin_refuses_a_weekday_as_an_adjusted_working_day():
+    client = Client()
+    client.force_login(calendar_keeper())
+    response = client.post(
+        reverse("admin:calendars_holidayschedule_add"),
+        {
+            "year": "2027",
+            "notice": "国务院办公厅关于2027年部分节假日安排的通知",
+            "days-TOTAL_FORMS": "1",
+            "days-INITIAL_FORMS": "0",
+            "days-MIN_NUM_FORMS": "0",
+            "days-MAX_NUM_FORMS": "1000",
+            "days-0-date": "2027-01-04",
+            "days-0-kind": "WORKDAY",
+            "days-0-name": "元旦",
+        },
+    )
+    assert response.status_code == 200
+    assert "2027-01-04是工作日：只有周六或周日可以设为调休上班日。" in response.content.decode()
+    assert not HolidaySchedule.objects.filter(year=2027).exists()
