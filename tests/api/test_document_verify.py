@@ -37,13 +37,13 @@ def printed(file) -> tuple[str, str]:
 @pytest.fixture
 def certified_deal():
     qr_contents = []
-    real_widget = documents.QrCodeWidget
+    real_qr_code = documents.QrCode
 
-    def recording_widget(value, **kwargs):
+    def recording_qr_code(value, size):
         qr_contents.append(value)
-        return real_widget(value, **kwargs)
+        return real_qr_code(value, size)
 
-    with mock.patch.object(documents, "QrCodeWidget", recording_widget):
+    with mock.patch.object(documents, "QrCode", recording_qr_code):
         _, buyer = sold_lot()
         deal = Deal.objects.get()
         deal_contract_upload(user=deal.seller, deal_id=deal.pk, contract=pdf())
