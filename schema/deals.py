@@ -211,8 +211,12 @@ class DocumentVerification:
         description="False for any serial or code the exchange did not issue (forged, "
         "altered, or mistyped)."
     )
-    kind: DocumentKindEnum | None = None
-    serial: str | None = None
+    kind: DocumentKindEnum | None = strawberry.field(
+        default=None, description="Which document the serial belongs to."
+    )
+    serial: str | None = strawberry.field(
+        default=None, description="The verification serial (验证编号) as printed."
+    )
     lot_title: str | None = strawberry.field(default=None, description="标的名称.")
     price: Decimal | None = strawberry.field(default=None, description="成交价 (CNY).")
     dealt_on: date | None = strawberry.field(default=None, description="成交日期 (Beijing).")
