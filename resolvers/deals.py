@@ -10,7 +10,7 @@ from auctions.models import Season
 from auctions.services.setup import season_contract_template_set
 from deals.exports import season_results_export
 from deals.models import Deal
-from deals.selectors import deals_for_staff, deals_of
+from deals.selectors import deals_for_staff, deals_of, document_verify
 from deals.services import (
     deal_cancel,
     deal_contract_upload,
@@ -32,6 +32,7 @@ from schema.deals import (
     DealStatusEnum,
     DealTransferRecordInput,
     DealType,
+    DocumentVerification,
     FilePayload,
     SeasonContractTemplateInput,
 )
@@ -98,6 +99,17 @@ class DealQuery:
             overdue=overdue,
             lacks_registration=lacks_registration,
         )
+
+    @strawberry.field(
+        description="Public: check a deal notice or certificate by the serial (验证编号) and "
+        "code (验证码) printed on it, as its QR code does."
+    )
+    def document_verify(
+        self,
+        serial: Annotated[str, strawberry.argument(description="验证编号, as printed.")],
+        code: Annotated[str, strawberry.argument(description="验证码, as printed.")],
+    ) -> DocumentVerification:
+        return DocumentVerification.of(document_verify(serial=serial, code=code))
 
 
 @strawberry.type

@@ -8,8 +8,8 @@ from django.urls import reverse
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from deals.models import Deal, DealStatus
-from deals.selectors import deals_visible_to
+from deals.models import Deal, DealStatus, DocumentKind
+from deals.selectors import deal_contract_draft_path, deals_visible_to
 from files.selectors import file_signed_path
 
 from .auctions import LotType
@@ -63,6 +63,11 @@ class DealType(relay.Node):
     contract_deadline: date = strawberry_django.field(
         description="The contract is due by this day: 5 working days after the deal "
         "(Chinese statutory holidays and adjusted working days counted)."
+    )
+    contract_deadline_provisional: bool = strawberry_django.field(
+        description="True while contractDeadline was counted over a year whose official "
+        "holiday schedule is not yet entered (statutory holidays only, no adjusted working "
+        "days): the day may still move, and both parties are told when it does."
     )
     overdue_at: datetime | None = strawberry_django.field(
         description="Set when the deadline passed without a contract."
@@ -141,17 +146,20 @@ class DealType(relay.Node):
         return None
 
     @strawberry_django.field(
-        only=["lot__session__season__contract_template"],
-        description="Where to download the contract template: the season's own, else the "
-        "platform's default.",
+        only=["lot__session__season__contract_template", "buyer_id", "seller_id"],
+        description="Where to download the contract template: the season's own if it has "
+        "one, else the platform's transfer or licence contract (by the listing's transaction "
+        "type) filled with this deal's parties, patent, price and dates (a short-lived link).",
     )
     def contract_template_url(self, info: Info) -> str:
         template = self.lot.session.season.contract_template
+        user = info.context.user
         if template is not None:
-            path = file_signed_path(user=info.context.user, file=template)
+            path = file_signed_path(user=user, file=template)
             if path:
                 return _absolute(info, path)
-        return _absolute(info, reverse("deals:contract_template"))
+        path = deal_contract_draft_path(user=user, deal=self)
+        return _absolute(info, path or reverse("deals:contract_template"))
 
     @strawberry.field(description="The steps with their dates and deadlines.")
     def steps(self) -> list[DealStep]:
@@ -227,3 +235,51 @@ class DealPayload:
 class FilePayload:
     file: FileType | None = strawberry.field(description="The file made or stored.")
     errors: list[Error]
+
+
+DocumentKindEnum = strawberry.enum(
+    DocumentKind, name="DocumentKind", description="Which document was verified."
+)
+
+
+@strawberry.type(
+    description="Public: whether a deal notice or transaction certificate is genuine. Only "
+    "what the document itself states is returned, and only when serial and code match."
+)
+class DocumentVerification:
+    genuine: bool = strawberry.field(
+        description="False for any serial or code the exchange did not issue (forged, "
+        "altered, or mistyped)."
+    )
+    kind: DocumentKindEnum | None = strawberry.field(
+        default=None, description="Which document the serial belongs to."
+    )
+    serial: str | None = strawberry.field(
+        default=None, description="The verification serial (验证编号) as printed."
+    )
+    lot_title: str | None = strawberry.field(default=None, description="标的名称.")
+    price: Decimal | None = strawberry.field(default=None, description="成交价 (CNY).")
+    dealt_on: date | None = strawberry.field(default=None, description="成交日期 (Beijing).")
+    buyer_name: str | None = strawberry.field(default=None, description="买受人.")
+    seller_name: str | None = strawberry.field(default=None, description="委托人（卖方）.")
+    bid_chain_head: str | None = strawberry.field(
+        default=None,
+        description="The lot's bid-log SHA-256 chain head as printed (the notice's is the head "
+        "when the lot closed; the certificate's was verified when it was issued).",
+    )
+
+    @classmethod
+    def of(cls, document) -> "DocumentVerification":
+        if document is None:
+            return cls(genuine=False)
+        return cls(
+            genuine=True,
+            kind=DocumentKindEnum(document.kind),
+            serial=document.serial,
+            lot_title=document.lot_title,
+            price=document.price,
+            dealt_on=document.dealt_on,
+            buyer_name=document.buyer_name,
+            seller_name=document.seller_name,
+            bid_chain_head=document.bid_chain_head or None,
+        )

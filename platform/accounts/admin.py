@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from files.admin import file_download_link
+from files.admin import file_preview
 from kernel.admin import ReadOnlyModelAdmin
 from kernel.clock import now
 from reviews.admin import REVIEW_FIELDSET, ReviewableAdmin
@@ -225,7 +225,7 @@ class VerificationAdmin(ReviewableAdmin):
 
     @admin.display(description="证书文件")
     def certificate_file(self, verification):
-        return file_download_link(verification.certificate)
+        return file_preview(verification.certificate)
 
 
 @admin.register(Identity)
@@ -256,4 +256,4 @@ class IdentityAdmin(ReviewableAdmin):
 
     @admin.display(description="证明文件")
     def certificate_file(self, identity):
-        return file_download_link(identity.certificate)
+        return file_preview(identity.certificate)

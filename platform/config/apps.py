@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ConfigConfig(AppConfig):
@@ -7,3 +8,11 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = "项目"
+
+
+class ExchangeAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the exchange's own site (header, pending counts)."""
+
+    default = False  # ConfigConfig stays this module's app config
+
+    default_site = "config.admin_site.ExchangeAdminSite"

@@ -78,7 +78,7 @@ CORS_ALLOW_HEADERS = [
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "config.apps.ExchangeAdminConfig",  # django.contrib.admin with the exchange's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "listings",
     "auctions",
     "deals",
+    "calendars",  # issue 12
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,10 @@ PATENT_SERVICE_TIMEOUT = float(env("PATENT_SERVICE_TIMEOUT", "5"))
 
 # A buyer with this many defaults (cancelled deals) may not register for lots any more.
 BUYER_STRIKES_TO_BAR = env_int("BUYER_STRIKES_TO_BAR", 2)
+
+# issue 12: the public page a notice's or certificate's QR code points at (this server's
+# /deals/verify as the outside world reaches it); serial and code are appended as a query.
+DOCUMENT_VERIFY_URL = env("DOCUMENT_VERIFY_URL", "http://127.0.0.1:8000/deals/verify")
 
 # GraphQL limits
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)

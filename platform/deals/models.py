@@ -59,6 +59,11 @@ class Deal(models.Model):
     )
     dealt_at = models.DateTimeField("成交时间")
     contract_deadline = models.DateField("合同签署截止日", help_text="成交后第5个工作日")
+    contract_deadline_provisional = models.BooleanField(
+        "截止日为暂定",
+        default=False,
+        help_text="计算时所跨年度的节假日安排尚未录入，暂按法定节假日推算；录入后自动重算。",
+    )
     reminder_sent_at = models.DateTimeField("截止提醒时间", null=True, blank=True)
     overdue_at = models.DateTimeField("逾期标记时间", null=True, blank=True)
 
@@ -128,3 +133,50 @@ class Strike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.deal}"
+
+
+class DutyRun(models.Model):
+    """When a daily duty last ran, so any number of workers run it once a day."""
+
+    name = models.CharField("任务", max_length=50, unique=True)
+    ran_on = models.DateField("最近执行日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日任务"
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.ran_on}"
+
+
+class DocumentKind(models.TextChoices):
+    NOTICE = "NOTICE", "网络竞价成交通知书"
+    CERTIFICATE = "CERTIFICATE", "交易凭证"
+
+
+class IssuedDocument(models.Model):
+    """A notice or certificate the exchange issued, as printed on it, so that whoever holds
+    it (a patent agent, a bank, the patent office) can check it with its serial and code.
+    A reissued notice keeps its serial and code: what is verified does not change."""
+
+    deal = models.ForeignKey(
+        Deal, verbose_name="成交", on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField("文书", max_length=20, choices=DocumentKind.choices)
+    serial = models.CharField("验证编号", max_length=40, unique=True)
+    code = models.CharField("验证码", max_length=16)
+    issued_on = models.DateField("出具日期")
+    lot_title = models.CharField("标的名称", max_length=300)
+    price = models.DecimalField("成交价（元）", max_digits=14, decimal_places=2)
+    dealt_on = models.DateField("成交日期")
+    buyer_name = models.CharField("买受人", max_length=100)
+    seller_name = models.CharField("委托人（卖方）", max_length=100)
+    bid_chain_head = models.CharField("出价记录哈希", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "可核验文书"
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "kind"], name="one_document_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.serial

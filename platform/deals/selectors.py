@@ -1,9 +1,14 @@
+import hmac
+import re
+
 from django.conf import settings
+from django.core import signing
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from kernel.permissions import Perm, staff_can
 
-from .models import Deal, DealStatus, Strike
+from .models import Deal, DealStatus, IssuedDocument, Strike
 
 
 def deals_visible_to(user) -> QuerySet[Deal]:
@@ -52,3 +57,44 @@ def deals_for_staff(
 def buyer_is_barred(user) -> bool:
     """Defaults (cancelled deals) at or above the configured limit bar new registrations."""
     return Strike.objects.filter(user=user).count() >= settings.BUYER_STRIKES_TO_BAR
+
+
+def document_verify(*, serial: str, code: str) -> IssuedDocument | None:
+    """The issued notice or certificate with this serial, if ``code`` is its code; None for
+    anything forged or altered. The code is compared in constant time; dashes, spaces and
+    case do not matter (it is printed ``ABCD-EFGH``)."""
+    serial = (serial or "").strip().upper()
+    code = re.sub(r"[\s-]", "", code or "").upper()
+    if not serial or not code or len(serial) > 40:
+        return None
+    document = IssuedDocument.objects.filter(serial=serial).first()
+    if document is None or not hmac.compare_digest(document.code.encode(), code.encode()):
+        return None
+    return document
+
+
+_CONTRACT_SALT = "deals.contract-draft"
+
+
+def deal_contract_draft_path(*, user, deal: Deal) -> str | None:
+    """A short-lived link to the deal's contract template filled with its data, for its
+    parties and staff (the names and price in it are theirs)."""
+    party = user.is_authenticated and user.pk in (deal.buyer_id, deal.seller_id)
+    if not (party or staff_can(user, Perm.MANAGE_DEALS)):
+        return None
+    token = signing.TimestampSigner(salt=_CONTRACT_SALT).sign_object({"d": deal.pk, "u": user.pk})
+    return reverse("deals:contract_draft", kwargs={"token": token})
+
+
+def deal_from_contract_token(token: str) -> Deal | None:
+    try:
+        data = signing.TimestampSigner(salt=_CONTRACT_SALT).unsign_object(
+            token, max_age=settings.FILE_URL_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    return (
+        Deal.objects.select_related("lot__listing", "buyer__verification", "seller__verification")
+        .filter(pk=data["d"])
+        .first()
+    )

@@ -1,24 +1,38 @@
 """Settlement: the deal notice, the contract within 5 working days, the payment proof,
 delivery and the transaction certificate; reminders, overdue marks and defaults."""
 
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from auctions.models import Lot
 from auctions.services.chain import bid_chain_verify
+from calendars.workdays import WorkCalendar
 from files.models import FileKind
 from files.services import PDF, file_save, file_store
 from kernel.clock import SHANGHAI, local_today, now
 from kernel.errors import DomainError, ErrorCollector
 from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
-from kernel.workdays import add_working_days, previous_working_day
-from listings.models import ListingStatus
+from listings.models import ListingStatus, TransactionType
 from notifications.services import notify
 
-from .documents import CertificateData, DealNoticeData, certificate_pdf, deal_notice_pdf
+from .documents import (
+    LICENSE,
+    TRANSFER,
+    CertificateData,
+    ContractFill,
+    DealNoticeData,
+    VerificationMark,
+    certificate_pdf,
+    contract_template_pdf,
+    deal_notice_pdf,
+)
 from .errors import DealErrorCode
-from .models import Deal, DealStatus, Strike
+from .models import Deal, DealStatus, DocumentKind, DutyRun, IssuedDocument, Strike
 
 CONTRACT_WORKING_DAYS = 5
 
@@ -31,6 +45,40 @@ def _seller_name(deal: Deal) -> str:
     return deal.seller.verification.name
 
 
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
+_CODE_LENGTH = 8
+_SERIAL_SUFFIX = {DocumentKind.NOTICE: "TZ", DocumentKind.CERTIFICATE: "PZ"}
+
+
+def _document_register(
+    deal: Deal, *, kind: str, issued_on, chain_head: str
+) -> tuple[IssuedDocument, VerificationMark]:
+    """The verification record of a deal's notice or certificate, made once: a reissued
+    notice keeps its serial and code. Records what the document states, as it states it."""
+    document = IssuedDocument.objects.filter(deal=deal, kind=kind).first()
+    if document is None:
+        document = IssuedDocument.objects.create(
+            deal=deal,
+            kind=kind,
+            serial=f"{deal.serial}-{_SERIAL_SUFFIX[kind]}",
+            code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)),
+            issued_on=issued_on,
+            lot_title=deal.lot.listing.title,
+            price=deal.price,
+            dealt_on=deal.dealt_at.astimezone(SHANGHAI).date(),
+            buyer_name=_buyer_name(deal),
+            seller_name=_seller_name(deal),
+            bid_chain_head=chain_head,
+        )
+    query = urlencode({"serial": document.serial, "code": document.code})
+    mark = VerificationMark(
+        serial=document.serial,
+        code=f"{document.code[:4]}-{document.code[4:]}",
+        url=f"{settings.DOCUMENT_VERIFY_URL}?{query}",
+    )
+    return document, mark
+
+
 def _share(file, *users) -> None:
     file.readers.add(*[user for user in users if user.pk != file.owner_id])
 
@@ -40,6 +88,7 @@ def deal_open(*, lot: Lot) -> Deal:
     transaction, so a lot is never sold without its deal)."""
     listing = lot.listing
     dealt_at = lot.finalized_at
+    deadline = WorkCalendar().deadline(dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS)
     deal = Deal.objects.create(
         lot=lot,
         registration=lot.winner,
@@ -48,26 +97,39 @@ def deal_open(*, lot: Lot) -> Deal:
         shop=listing.shop,
         price=lot.final_price,
         dealt_at=dealt_at,
-        contract_deadline=add_working_days(
-            dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS
-        ),
+        contract_deadline=deadline.day,
+        contract_deadline_provisional=deadline.provisional,
     )
     deal.serial = f"JSJY-{dealt_at.astimezone(SHANGHAI):%Y}-{deal.pk:06d}"
+    _notice_issue(deal, issued_on=local_today())
+    deal.save()
+    return deal
+
+
+def _notice_issue(deal: Deal, *, issued_on) -> None:
+    """(Re)write the deal notice PDF, shared with both parties."""
+    lot = deal.lot
+    listing = lot.listing
+    _, verification = _document_register(
+        deal, kind=DocumentKind.NOTICE, issued_on=issued_on, chain_head=lot.head_hash
+    )
     pdf = deal_notice_pdf(
         DealNoticeData(
             serial=deal.serial,
-            issued_on=local_today(),
+            issued_on=issued_on,
             listing_title=listing.title,
             listing_type_label=listing.get_type_display(),
             patent_number=listing.patent_number or None,
             season_name=lot.session.season.name,
             session_name=lot.session.name,
             buyer_name=_buyer_name(deal),
-            buyer_bidder_number=lot.winner.bidder_number,
+            buyer_bidder_number=deal.registration.bidder_number,
             seller_name=_seller_name(deal),
             final_price=deal.price,
-            deal_at=dealt_at,
+            deal_at=deal.dealt_at,
             contract_deadline=deal.contract_deadline,
+            contract_deadline_provisional=deal.contract_deadline_provisional,
+            verification=verification,
         )
     )
     deal.notice = file_save(
@@ -78,8 +140,37 @@ def deal_open(*, lot: Lot) -> Deal:
         file_type=PDF,
     )
     _share(deal.notice, deal.seller)
-    deal.save()
-    return deal
+
+
+def contract_kind(listing) -> str:
+    """Which default contract a listing's deal uses: a licence for a licensing listing,
+    otherwise a transfer."""
+    return LICENSE if listing.transaction_type == TransactionType.LICENSE else TRANSFER
+
+
+def deal_contract_draft(*, deal: Deal) -> bytes:
+    """The platform's contract template for this deal's transaction type, with the
+    parties, the patent, the price and the dates written in (nothing is stored)."""
+    listing = deal.lot.listing
+    notice = IssuedDocument.objects.filter(deal=deal, kind=DocumentKind.NOTICE).first()
+    return contract_template_pdf(
+        contract_kind(listing),
+        ContractFill(
+            deal_serial=deal.serial,
+            notice_serial=notice.serial if notice else deal.serial,
+            listing_title=listing.title,
+            patent_number=listing.patent_number or None,
+            patent_type_label=listing.get_patent_type_display() or None,
+            application_date=listing.application_date,
+            grant_date=listing.grant_date,
+            rights_holders="、".join(listing.rights_holders or []),
+            buyer_name=_buyer_name(deal),
+            seller_name=_seller_name(deal),
+            price=deal.price,
+            deal_at=deal.dealt_at,
+            contract_deadline=deal.contract_deadline,
+        ),
+    )
 
 
 def _locked_deal(deal_id: int) -> Deal:
@@ -171,6 +262,9 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
     at = now()
     deal.delivered_at = at
     deal.chain_head = check.head_hash
+    _, verification = _document_register(
+        deal, kind=DocumentKind.CERTIFICATE, issued_on=local_today(), chain_head=check.head_hash
+    )
     pdf = certificate_pdf(
         CertificateData(
             serial=deal.serial,
@@ -188,6 +282,7 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
             bid_count=check.length,
             bid_chain_head=check.head_hash,
             bid_chain_verified=True,
+            verification=verification,
         )
     )
     deal.certificate = file_save(
@@ -303,10 +398,11 @@ def deals_remind_and_mark_overdue() -> tuple[int, int]:
     deadline; mark the deal overdue (and tell both) once the deadline has passed without a
     contract. Each happens once per deal, whichever worker gets there first."""
     today = local_today()
+    calendar = WorkCalendar()
     reminded = overdue = 0
     waiting = Deal.objects.filter(status=DealStatus.NOTICE_ISSUED)
     for deal in waiting.filter(reminder_sent_at__isnull=True, contract_deadline__gte=today):
-        if previous_working_day(deal.contract_deadline) > today:
+        if calendar.previous_working_day(deal.contract_deadline) > today:
             continue
         with transaction.atomic():
             if not Deal.objects.filter(pk=deal.pk, reminder_sent_at__isnull=True).update(
@@ -336,3 +432,84 @@ def deals_remind_and_mark_overdue() -> tuple[int, int]:
             )
             overdue += 1
     return reminded, overdue
+
+
+def deals_settle_provisional_deadlines() -> int:
+    """Recount the open deadlines counted on the statutory-holiday fallback, now that the
+    schedule changed. A deadline that is no longer provisional, or that moved, gets a new
+    notice; both parties are told when the day moved. Returns how many moved."""
+    calendar = WorkCalendar()
+    moved = 0
+    open_deals = Deal.objects.filter(
+        status=DealStatus.NOTICE_ISSUED, contract_deadline_provisional=True
+    ).values_list("pk", flat=True)
+    for deal_id in open_deals:
+        with transaction.atomic():
+            deal = _locked_deal(deal_id)
+            if not deal.contract_deadline_provisional or deal.status != DealStatus.NOTICE_ISSUED:
+                continue
+            deadline = calendar.deadline(
+                deal.dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS
+            )
+            old_day = deal.contract_deadline
+            if deadline.day == old_day and deadline.provisional:
+                continue
+            deal.contract_deadline = deadline.day
+            deal.contract_deadline_provisional = deadline.provisional
+            if deadline.day != old_day:
+                # The reminder and the overdue mark follow the new day.
+                deal.reminder_sent_at = None
+                if deadline.day >= local_today():
+                    deal.overdue_at = None
+            _notice_issue(deal, issued_on=deal.dealt_at.astimezone(SHANGHAI).date())
+            deal.save()
+            if deadline.day != old_day:
+                moved += 1
+                _tell_both(
+                    deal,
+                    kind="deal.deadline_moved",
+                    title="合同签署截止日已调整",
+                    text=f"【省技术产权交易市场】{deadline.day.year}年节假日安排已公布，成交"
+                    f"{deal.serial}的合同签署截止日由{old_day:%Y年%m月%d日}调整为"
+                    f"{deadline.day:%Y年%m月%d日}，成交通知书已更新。",
+                )
+    return moved
+
+
+DAILY_DUTIES = "deals.daily"
+DAILY_DUTIES_FROM_HOUR = 8  # Beijing time: reminders go out in the morning, not at midnight
+
+
+def deals_daily_duties() -> bool:
+    """The worker's daily round, once a day whichever worker ticks first after 08:00:
+    contract reminders and overdue marks, provisional deadlines recounted, and the staff
+    warned from 1 November while next year's holiday schedule is missing. Returns whether
+    this call ran it."""
+    from calendars.services import calendar_warn_missing_next_year
+
+    global _daily_duties_seen_on
+    local_now = now().astimezone(SHANGHAI)
+    today = local_now.date()
+    # The worker ticks every second: once this process has seen today's round done (by it
+    # or another worker), the rest of the day costs no query. The database row decides.
+    if local_now.hour < DAILY_DUTIES_FROM_HOUR or _daily_duties_seen_on == today:
+        return False
+    DutyRun.objects.get_or_create(name=DAILY_DUTIES)
+    due = DutyRun.objects.filter(name=DAILY_DUTIES).exclude(ran_on__gte=today)
+    previous = due.values_list("ran_on", flat=True).first()
+    # One conditional UPDATE claims the day: of several workers only one sees a row change.
+    if not due.update(ran_on=today):
+        _daily_duties_seen_on = today
+        return False
+    try:
+        deals_remind_and_mark_overdue()
+        deals_settle_provisional_deadlines()
+        calendar_warn_missing_next_year()
+    except BaseException:
+        DutyRun.objects.filter(name=DAILY_DUTIES).update(ran_on=previous)
+        raise
+    _daily_duties_seen_on = today
+    return True
+
+
+_daily_duties_seen_on = None

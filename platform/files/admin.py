@@ -18,7 +18,33 @@ from django.utils.html import format_html
 from kernel.admin import ReadOnlyModelAdmin
 
 from .models import PrivateFile
-from .selectors import file_signed_path
+from .selectors import file_can_download, file_signed_path
+from .views import file_response
+
+PREVIEWABLE = {"application/pdf", "image/png", "image/jpeg"}
+
+
+def file_preview(file: PrivateFile | None):
+    """The file shown inline on an admin page (a PDF in a frame, an image as such) above its
+    download link; other types get the link only."""
+    if file is None:
+        return "-"
+    link = file_download_link(file)
+    if file.content_type not in PREVIEWABLE:
+        return link
+    url = reverse("admin:files_privatefile_preview", args=[file.pk])
+    if file.content_type == "application/pdf":
+        shown = format_html(
+            '<iframe src="{}" title="{}" style="width:100%;min-width:32rem;height:36rem;'
+            'border:1px solid #ccc"></iframe>',
+            url,
+            file.name,
+        )
+    else:
+        shown = format_html(
+            '<img src="{}" alt="{}" style="max-width:32rem;max-height:36rem">', url, file.name
+        )
+    return format_html('<div class="file-preview">{}<div>{}</div></div>', shown, link)
 
 
 def file_download_link(file: PrivateFile | None, label: str | None = None):
@@ -56,6 +82,11 @@ class PrivateFileAdmin(ReadOnlyModelAdmin):
                 self.admin_site.admin_view(self.download_view),
                 name="files_privatefile_download",
             ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="files_privatefile_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -70,6 +101,22 @@ class PrivateFileAdmin(ReadOnlyModelAdmin):
         if signed is None:
             raise PermissionDenied
         return HttpResponseRedirect(signed)
+
+    def preview_view(self, request, object_id):
+        """The file itself, inline, for an admin page's frame (PDF and images only; same
+        entitlement as the download)."""
+        try:
+            file = PrivateFile.objects.get(pk=UUID(unquote(object_id)))
+        except (ValueError, PrivateFile.DoesNotExist):
+            raise Http404 from None
+        if file.content_type not in PREVIEWABLE:
+            raise Http404
+        if not file_can_download(user=request.user, file=file):
+            raise PermissionDenied
+        response = file_response(file, as_attachment=False)
+        # framed by the admin's own pages only
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
 
     @admin.display(description="大小", ordering="size")
     def size_display(self, file):

@@ -12,9 +12,14 @@ def download(request, token: str):
     file = file_from_token(token, max_age=settings.FILE_URL_MAX_AGE)
     if file is None:
         raise Http404
+    return file_response(file, as_attachment=True)
+
+
+def file_response(file, *, as_attachment: bool) -> FileResponse:
+    """A private file's bytes: never sniffed, never cached."""
     response = FileResponse(
         default_storage.open(file.stored_name, "rb"),
-        as_attachment=True,
+        as_attachment=as_attachment,
         filename=file.name,
         content_type=file.content_type,
     )

@@ -90,9 +90,11 @@ class NotificationCreated(LiveEvent):
 
 
 @transaction.atomic(savepoint=False)
-def notify(*, user, kind: str, title: str, text: str, subject=None) -> Notification:
-    """Tell ``user`` something: a row in their inbox, the same ``text`` by SMS, and a live
-    event to their sockets.
+def notify(
+    *, user, kind: str, title: str, text: str, subject=None, sms: bool = True
+) -> Notification:
+    """Tell ``user`` something: a row in their inbox, the same ``text`` by SMS (unless
+    ``sms`` is off: staff chores that repeat daily), and a live event to their sockets.
 
     Runs inside the caller's transaction: a rolled-back operation leaves no notification,
     sends no SMS and publishes nothing (both go out on commit).
@@ -106,7 +108,8 @@ def notify(*, user, kind: str, title: str, text: str, subject=None) -> Notificat
         subject_id=str(subject.pk) if subject is not None else "",
         created_at=now(),
     )
-    sms_send(phone=user.phone, text=text)
+    if sms:
+        sms_send(phone=user.phone, text=text)
     publish_to_user(user_id=user.pk, event=NotificationCreated.of(notification))
     return notification
 

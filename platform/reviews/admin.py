@@ -7,19 +7,23 @@ shows an application's history on its page.
 """
 
 import json
+from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from files.admin import file_download_link
+from files.models import PrivateFile
 from kernel.admin import ReadOnlyModelAdmin
 from kernel.errors import DomainError
 
@@ -36,12 +40,57 @@ def actor_label(user) -> str:
     return f"{user.name}（{user.phone}）" if user.name else user.phone
 
 
-def snapshot_html(snapshot: dict):
+_SNAPSHOT_LABELS = {
+    "agreement_version": "协议版本",
+    "notice_version": "须知版本",
+    "lot": "拍品",
+}
+
+
+def _snapshot_value(field, value):
+    """A snapshot value as staff read it: choice labels, yes/no, lists joined, and a file's
+    name with a download link instead of its id."""
+    if value in (None, "", []):
+        return "-"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if field is not None and field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field is not None and field.is_relation and field.related_model is PrivateFile:
+        file = PrivateFile.objects.filter(pk=value).first() if _is_uuid(value) else None
+        return file_download_link(file) if file else f"（文件 {value} 已不存在）"
+    return str(value)
+
+
+def _is_uuid(value) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def snapshot_html(snapshot: dict, model=None):
+    """What was submitted, as a table of the model's own field names and readable values."""
     if not snapshot:
         return "-"
+    rows = []
+    for key, value in snapshot.items():
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except FieldDoesNotExist:
+                field = None
+        label = str(field.verbose_name) if field is not None else _SNAPSHOT_LABELS.get(key, key)
+        rows.append((label, _snapshot_value(field, value)))
     return format_html(
-        '<pre style="margin:0;white-space:pre-wrap">{}</pre>',
-        json.dumps(snapshot, ensure_ascii=False, indent=2),
+        '<table class="review-snapshot">{}</table>',
+        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
     )
 
 
@@ -82,7 +131,7 @@ class ReviewRecordInline(GenericTabularInline):
 
     @admin.display(description="提交内容")
     def snapshot_display(self, record):
-        return snapshot_html(record.snapshot)
+        return snapshot_html(record.snapshot, self.parent_model)
 
 
 class RejectReasonForm(forms.Form):
@@ -107,11 +156,54 @@ class ReviewableAdmin(ReadOnlyModelAdmin):
     inlines = [ReviewRecordInline]
     list_filter = ("status",)
     date_hierarchy = "submitted_at"
-    ordering = ("-submitted_at", "-id")
+    # Oldest first, as the API's reviewQueue: whoever waited longest is decided first.
+    ordering = ("submitted_at", "id")
     reject_template = "admin/reviews/reject_reason.html"
+
+    change_form_template = "admin/reviews/change_form.html"
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) or self.has_review_permission(request)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{opts.app_label}_{opts.model_name}_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        subject = self.get_object(request, unquote(object_id))
+        kind = review_kind_for(self.model)
+        extra_context = dict(extra_context or {})
+        pending = subject is not None and subject.status == kind.pending
+        if pending and self.has_review_permission(request):
+            opts = self.model._meta
+            extra_context["decide_url"] = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_decide", args=[subject.pk]
+            )
+            extra_context["reject_form"] = RejectReasonForm()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id):
+        """The detail page's 审核通过 / 审核驳回 (with its reason): one application."""
+        if request.method != "POST":
+            raise PermissionDenied
+        subject = self.get_object(request, unquote(object_id))
+        if subject is None:
+            raise Http404
+        opts = self.model._meta
+        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])
+        approve = "approve" in request.POST
+        reason = request.POST.get("reason", "")
+        self._decide_each(
+            request, self.model.objects.filter(pk=subject.pk), approve=approve, reason=reason
+        )
+        return HttpResponseRedirect(back)
 
     def has_review_permission(self, request):
         return can_review(user=request.user, model=self.model)
@@ -224,4 +316,4 @@ class ReviewRecordAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="提交内容")
     def snapshot_display(self, record):
-        return snapshot_html(record.snapshot)
+        return snapshot_html(record.snapshot, record.subject_type.model_class())

@@ -3,6 +3,7 @@
 import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -28,7 +29,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DEAL_FIELDS = """
-  id serial status price contractDeadline overdueAt myRole buyerName sellerName
+  id serial status price contractDeadline contractDeadlineProvisional overdueAt myRole
+  buyerName sellerName
   buyerBidderNumber chainHead contractTemplateUrl
   notice { name url } contract { name url } paymentProof { name url }
   certificate { name url }
@@ -80,6 +82,7 @@ def test_a_deal_runs_from_its_notice_to_its_certificate(signed_in_as, sms_outbox
     deal = buyer(MY_DEALS)["data"]["myDeals"]["edges"][0]["node"]
     assert deal["status"] == "NOTICE_ISSUED" and deal["myRole"] == "BUYER"
     assert deal["price"] == "100000.00"
+    assert deal["contractDeadlineProvisional"] is False
     notice = pdf_text(download(deal["notice"]["url"]))
     assert "网络竞价成交通知书" in notice
     assert deal["serial"] in notice and deal["buyerName"] in notice
@@ -182,6 +185,27 @@ class TestContractDeadline:
         ended = datetime(2025, 11, 14, 15, 0, tzinfo=SHANGHAI)  # a Friday
         with time_machine.travel(ended - timedelta(hours=2), tick=False):
             assert self.deadline_after(ended) == date(2025, 11, 21)
+
+
+def test_a_deadline_into_a_year_with_no_schedule_shows_as_provisional(signed_in_as):
+    ended = datetime(2026, 12, 28, 15, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(ended - timedelta(hours=2), tick=False):
+        _, buyer_user = sold_lot(ended_at=ended)
+        deal = signed_in_as(buyer_user)(MY_DEALS)["data"]["myDeals"]["edges"][0]["node"]
+    assert (deal["contractDeadline"], deal["contractDeadlineProvisional"]) == ("2027-01-05", True)
+    step = next(s for s in deal["steps"] if s["name"] == "签署并上传合同")
+    assert step["deadline"] == "2027-01-05"
+
+
+def test_the_public_contract_template_is_rendered_once_per_process():
+    from deals import views
+
+    views._contract_template.cache_clear()
+    with mock.patch.object(views, "contract_template_pdf", return_value=b"%PDF-1.4 x") as render:
+        assert download("/deals/contract-template.pdf") == b"%PDF-1.4 x"
+        assert download("/deals/contract-template.pdf") == b"%PDF-1.4 x"
+    assert render.call_count == 1
+    views._contract_template.cache_clear()
 
 
 def test_the_worker_reminds_the_day_before_and_marks_overdue_once(

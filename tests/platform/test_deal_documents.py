@@ -2,6 +2,7 @@
 amount in Chinese capital numerals they print."""
 
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -10,8 +11,12 @@ import pytest
 from pdfminer.high_level import extract_pages, extract_text
 
 from deals.documents import (
+    LICENSE,
+    TRANSFER,
     CertificateData,
+    ContractFill,
     DealNoticeData,
+    VerificationMark,
     amount_in_chinese_capitals,
     certificate_pdf,
     contract_template_pdf,
@@ -260,3 +265,97 @@ def test_contract_template_is_a_two_or_three_page_skeleton_with_blanks():
     ]:
         assert expected in text, expected
     assert text.count("________") >= 20
+
+
+FILL = ContractFill(
+    deal_serial="JSJY-2026-000001",
+    notice_serial="JSJY-2026-000001-TZ",
+    listing_title="一种<焊缝>缺陷检测方法",
+    patent_number="ZL202310123456.7",
+    patent_type_label="发明专利",
+    application_date=date(2023, 1, 5),
+    grant_date=None,
+    rights_holders="东南大学",
+    buyer_name="南京智焊科技有限公司",
+    seller_name="东南大学",
+    price=Decimal("1234567.00"),
+    deal_at=datetime(2026, 3, 18, 7, 2, tzinfo=UTC),
+    contract_deadline=date(2026, 3, 25),
+)
+
+
+def test_a_filled_contract_prints_markup_in_names_as_text_and_keeps_unknown_blanks():
+    text = pdf_text(contract_template_pdf(TRANSFER, FILL))
+    assert "一种<焊缝>缺陷检测方法" in text
+    assert "申请日：2023年1月5日；授权公告日：________________________" in text
+    assert "2026年3月18日" in text and "2026年3月25日前" in text
+
+
+MARK = VerificationMark(
+    serial="JSJY-2026-000001-PZ",
+    code="7KQ3-M9XD",
+    url="https://example.org/deals/verify?serial=JSJY-2026-000001-PZ&code=7KQ3M9XD",
+)
+
+
+def test_a_verifiable_document_stays_on_one_page_and_prints_its_serial_and_code():
+    for render in (
+        deal_notice_pdf(notice_data(contract_deadline_provisional=True, verification=MARK)),
+        certificate_pdf(certificate_data(verification=MARK)),
+    ):
+        assert page_count(render) == 1
+        text = pdf_text(render)
+        assert "验证编号：JSJY-2026-000001-PZ" in text and "验证码：7KQ3-M9XD" in text
+        assert "https://example.org/deals/verify" in text and "（盖章处）" in text
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, bool]:
+    """Every font the PDF's pages use, by base name, and whether its program is embedded."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    fonts = {}
+    document = PDFDocument(PDFParser(io.BytesIO(pdf)))
+    for page in PDFPage.create_pages(document):
+        for font in resolve1(resolve1(page.resources).get("Font", {})).values():
+            font = resolve1(font)
+            described = font
+            if font["Subtype"].name == "Type0":
+                described = resolve1(resolve1(font["DescendantFonts"])[0])
+            descriptor = resolve1(described.get("FontDescriptor")) or {}
+            name = font["BaseFont"].name
+            fonts[name] = any(key in descriptor for key in ("FontFile", "FontFile2", "FontFile3"))
+    return fonts
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        lambda: deal_notice_pdf(notice_data()),
+        lambda: deal_notice_pdf(notice_data(contract_deadline_provisional=True, verification=MARK)),
+        lambda: certificate_pdf(certificate_data(verification=MARK)),
+        lambda: certificate_pdf(certificate_data(bid_chain_verified=False)),
+        contract_template_pdf,
+        lambda: contract_template_pdf(LICENSE),
+        lambda: contract_template_pdf(TRANSFER, FILL),
+        lambda: contract_template_pdf(LICENSE, FILL),
+    ],
+    ids=[
+        "notice",
+        "provisional-notice",
+        "certificate",
+        "unverified-certificate",
+        "template",
+        "licence-template",
+        "filled-transfer",
+        "filled-licence",
+    ],
+)
+def test_every_pdf_embeds_its_fonts_as_subsets(render):
+    fonts = embedded_fonts(render())
+    assert fonts, "no fonts found"
+    assert all(fonts.values()), fonts
+    # subset-embedded fonts carry a six-letter tag: ABCDEF+Name
+    assert all(re.fullmatch(r"[A-Z]{6}\+.+", name) for name in fonts), fonts

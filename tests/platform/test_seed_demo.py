@@ -60,3 +60,14 @@ def test_the_demo_is_idempotent_and_stays_live_after_its_sessions_end():
     assert AuctionSession.objects.count() == 4
     assert Lot.objects.filter(result="UNSOLD").count() == 6
     assert Lot.objects.filter(result="").count() == 6
+
+
+def test_the_demo_staff_holds_every_staff_role():
+    from config.management.commands.seed_demo import STAFF_PHONE
+    from kernel.permissions import Perm, staff_can
+
+    seed()
+    staff = User.objects.get(phone=STAFF_PHONE)
+
+    assert [p for p in Perm.ALL if not staff_can(staff, p)] == []
+    assert staff.has_perm("calendars.change_holidayschedule")

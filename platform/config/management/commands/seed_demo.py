@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from reportlab.pdfgen import canvas
 
 from accounts.models import Identity, IdentityKind, User, Verification, VerificationKind
@@ -108,7 +109,14 @@ class Command(BaseCommand):
         patents = PatentRecord.objects.count()
         shop = Shop.objects.get(identity=identity)
         managers, _ = Group.objects.get_or_create(name=AUCTION_MANAGERS)
-        managers.permissions.set(Permission.objects.filter(codename="manage_auctions"))
+        # The auction staff role: seasons, sessions, lots and deals (cancel defaults, export
+        # results), and the working-day calendar (it gets the missing-next-year warning).
+        managers.permissions.set(
+            Permission.objects.filter(
+                Q(codename__in=["manage_auctions", "manage_deals"])
+                | Q(content_type__app_label="calendars")
+            )
+        )
         staff.groups.add(managers)
         self._buyer(staff=staff)
         lots = self._auction(staff=staff, shop=shop)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auctions.services.clock import lots_finalize_due, lots_publish_phases
-from deals.services import deals_remind_and_mark_overdue
+from deals.services import deals_daily_duties
 from listings.imports.services import listing_imports_process_queued
 
 CLOCK_EVERY = 1.0  # seconds: lot phase changes and ends are announced within about this
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             lots_publish_phases()
             while lots_finalize_due():
                 pass
-            deals_remind_and_mark_overdue()
+            deals_daily_duties()  # once a day, whichever worker gets there first
             last_clock = time.monotonic()
 
         def between_imports() -> bool:

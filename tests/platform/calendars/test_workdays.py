@@ -1,20 +1,29 @@
-"""Chinese working days: statutory holidays, adjusted working days, and the unknown-year
-fallback."""
+"""Chinese working days: the entered schedule, chinesecalendar's years, and the statutory
+holidays by rule (provisional) for a year nobody entered yet."""
 
-import logging
 from datetime import date
 
 import pytest
 
-from kernel import workdays
-from kernel.workdays import add_working_days, is_working_day, previous_working_day
+from calendars.models import DayKind, HolidaySchedule, ScheduleDay
+from calendars.workdays import (
+    WorkCalendar,
+    add_working_days,
+    is_working_day,
+    previous_working_day,
+    working_day_deadline,
+)
+from kernel.clock import now
+
+pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _forget_warned_years():
-    workdays._warned_years.clear()
-    yield
-    workdays._warned_years.clear()
+def enter(year: int, days: dict[date, str]) -> HolidaySchedule:
+    schedule = HolidaySchedule.objects.create(year=year, notice=f"{year}年通知", entered_at=now())
+    ScheduleDay.objects.bulk_create(
+        ScheduleDay(schedule=schedule, date=day, kind=kind) for day, kind in days.items()
+    )
+    return schedule
 
 
 # National Day 2025: 10-01..10-08 off (with Mid-Autumn on 10-06); Sunday 09-28 and
@@ -126,30 +135,68 @@ def test_a_negative_number_of_days_is_refused():
         add_working_days(date(2025, 11, 17), -1)
 
 
-# Years the package does not know yet.
+# Years nobody entered: statutory holidays by rule, and the count is provisional.
 
 
-def test_an_unknown_year_falls_back_to_monday_to_friday_and_warns_once(caplog):
-    caplog.set_level(logging.WARNING, logger="kernel.workdays")
+def test_the_years_chinesecalendar_knows_are_seeded_as_official_schedules():
+    assert HolidaySchedule.objects.filter(year__in=[2025, 2026]).count() == 2
+    assert ScheduleDay.objects.get(date=date(2026, 2, 14)).kind == DayKind.WORKDAY
+    assert not HolidaySchedule.objects.filter(year=2027).exists()
+
+
+def test_an_unentered_year_takes_the_statutory_holidays_by_rule():
+    # 2027-01-01 is a Friday: New Year's Day by rule, not a working day
+    assert not is_working_day(date(2027, 1, 1))
     friday_2027 = date(2027, 1, 8)
-
     assert is_working_day(friday_2027)
     assert not is_working_day(date(2027, 1, 9))
-    assert not is_working_day(date(2027, 1, 10))
     assert add_working_days(friday_2027, 1) == date(2027, 1, 11)
     assert previous_working_day(date(2027, 1, 11)) == friday_2027
-
-    warnings = [r for r in caplog.records if r.name == "kernel.workdays"]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert "2027" in warnings[0].getMessage()
-    assert "Upgrade chinesecalendar" in warnings[0].getMessage()
+    # National Day 2027 by rule: 10-01 .. 10-05 off (with the observed days)
+    assert not any(is_working_day(date(2027, 10, d)) for d in range(1, 6))
+    assert not WorkCalendar().is_official(2027)
 
 
-def test_a_deadline_running_into_an_unknown_year_uses_both_calendars(caplog):
-    caplog.set_level(logging.WARNING, logger="kernel.workdays")
-    # Thu 2026-12-31 -> Fri 2027-01-01 counts (no 2027 data), weekend skipped, Mon 01-04 ...
-    assert add_working_days(date(2026, 12, 31), 2) == date(2027, 1, 4)
-    messages = [r.getMessage() for r in caplog.records if r.name == "kernel.workdays"]
-    assert len(messages) == 1
-    assert "2027" in messages[0]
+def test_a_deadline_into_an_unentered_year_skips_new_year_and_is_provisional():
+    # Mon 2026-12-28 -> 12-29, 12-30, 12-31, (Fri 01-01 off by rule), Mon 01-04, Tue 01-05
+    assert working_day_deadline(date(2026, 12, 28), 5) == (date(2027, 1, 5), True)
+    # Fri 2026-12-25 -> 12-28 .. 12-31, then 01-04 (not 01-01 itself)
+    assert working_day_deadline(date(2026, 12, 25), 5) == (date(2027, 1, 4), True)
+    # wholly inside a known year: official
+    assert working_day_deadline(date(2026, 12, 21), 5) == (date(2026, 12, 28), False)
+
+
+def test_an_entered_year_counts_its_adjusted_working_days_and_is_official():
+    enter(
+        2027,
+        {
+            date(2027, 1, 1): DayKind.HOLIDAY,
+            date(2027, 1, 4): DayKind.HOLIDAY,
+            date(2026, 12, 27): DayKind.WORKDAY,
+        },
+    )
+    deadline = working_day_deadline(date(2026, 12, 28), 5)
+    assert deadline == (date(2027, 1, 6), False)
+    # the 2027 notice's adjusted working day in December 2026 is looked up by its date
+    assert is_working_day(date(2026, 12, 27))
+
+
+def test_a_staff_correction_of_a_seeded_year_overrides_chinesecalendar():
+    day = ScheduleDay.objects.get(date=date(2026, 10, 7))
+    day.kind = DayKind.WORKDAY
+    day.save()
+    assert is_working_day(date(2026, 10, 7))
+
+
+def test_a_known_year_whose_rows_are_gone_falls_back_to_chinesecalendar_not_to_rules():
+    HolidaySchedule.objects.filter(year=2026).delete()
+    assert WorkCalendar().is_official(2026)
+    assert is_working_day(date(2026, 2, 14))  # the adjusted Saturday, which rules do not know
+    assert not is_working_day(date(2026, 10, 7))
+
+
+def test_a_calendar_reads_each_year_once(django_assert_num_queries):
+    calendar = WorkCalendar()
+    with django_assert_num_queries(2):  # 2026: the schedule's existence, then its days
+        calendar.deadline(date(2026, 9, 30), 5)
+        calendar.previous_working_day(date(2026, 10, 13))
