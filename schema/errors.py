@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
 from auctions.errors import AuctionErrorCode
+from datarooms.errors import DataRoomErrorCode
 from deals.errors import DealErrorCode
 from files.errors import FileErrorCode
 from kernel.errors import CommonErrorCode, DomainError
@@ -33,6 +34,7 @@ ERROR_CODE_SOURCES = (
     ImportErrorCode,
     AuctionErrorCode,
     DealErrorCode,
+    DataRoomErrorCode,
 )
 
 

@@ -12,6 +12,7 @@ from django.utils import translation
 import accounts.errors
 import agreements.errors
 import auctions.errors
+import datarooms.errors
 import deals.errors
 import files.errors
 import kernel.errors
@@ -33,6 +34,7 @@ ERROR_MODULES = [
     listings.errors,
     auctions.errors,
     deals.errors,
+    datarooms.errors,
 ]
 
 MEMBERS = [member for cls in ERROR_CODE_CLASSES for member in cls]
