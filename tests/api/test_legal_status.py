@@ -40,10 +40,10 @@ def registry(number: str, status: str) -> PatentRecord:
     return record
 
 
-def auction_manager(signed_in_as):
+def auction_manager():
     user = UserFactory(is_staff=True, name="场次管理员")
     user.user_permissions.add(Permission.objects.get(codename="manage_auctions"))
-    return signed_in_as(user)
+    return user
 
 
 def pulled_notices() -> list[int]:
@@ -77,7 +77,8 @@ def test_a_patent_that_lapses_before_bidding_opens_is_caught_and_pulled_once_sta
     buyer = bidder(the_lot)
     waiting = bidder(the_lot, approved=False)
     registrant = signed_in_as(buyer)
-    manager = auction_manager(signed_in_as)
+    manager_user = auction_manager()
+    manager = signed_in_as(manager_user)
     lot_id = gid("Lot", the_lot.pk)
     opens = the_lot.session.bidding_starts_at
 
@@ -122,7 +123,9 @@ def test_a_patent_that_lapses_before_bidding_opens_is_caught_and_pulled_once_sta
             "status": "LAPSED",
             "outcome": "UNSELLABLE",
         }
-        assert pulled_notices() == []  # nobody is told before staff decide
+        assert pulled_notices() == []  # no bidder is told before staff decide
+        proposed = Notification.objects.filter(kind="lot.pull_proposed")
+        assert list(proposed.values_list("user_id", flat=True)) == [manager_user.pk]
         assert "FORBIDDEN" in str(registrant.raw(QUEUE).json()["errors"])
 
         # when: staff approve the pull
@@ -156,7 +159,7 @@ def test_a_rejected_pull_lets_bidding_go_on_and_tells_nobody(signed_in_as):
     registry(listing.patent_number, LegalStatus.PLEDGED)
     the_lot = lot(phase="NOTICE", listing=listing)
     bidder(the_lot)
-    manager = auction_manager(signed_in_as)
+    manager = signed_in_as(auction_manager())
     with time_machine.travel(the_lot.session.bidding_starts_at, tick=False):
         call_command("legal_status_check")
     [pull] = manager(QUEUE)["data"]["lotPullQueue"]
@@ -197,4 +200,4 @@ def test_a_sellable_status_at_the_opening_proposes_no_pull(signed_in_as, status)
     the_lot = lot(phase="NOTICE", listing=listing)
     with time_machine.travel(the_lot.session.bidding_starts_at, tick=False):
         call_command("legal_status_check")
-    assert auction_manager(signed_in_as)(QUEUE)["data"]["lotPullQueue"] == []
+    assert signed_in_as(auction_manager())(QUEUE)["data"]["lotPullQueue"] == []

@@ -16,8 +16,9 @@ and a bid must never wait for it.
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from auctions.errors import AuctionErrorCode
 from auctions.events import lot_ended, lot_phase_changed, publish_lot_events
@@ -54,8 +55,36 @@ def lot_legal_status_check(*, lot: Lot) -> LegalStatusCheck | None:
             with transaction.atomic():
                 LotPull.objects.create(lot=lot, legal_status_check=check, created_at=now())
         except IntegrityError:  # a pull is already pending: staff decide that one
-            pass
+            return check
+        _notify_auction_staff(lot, check.status)
     return check
+
+
+def _auction_staff():
+    """Active staff who may decide pulls (the permission directly, by group, or superuser)."""
+    app_label, codename = Perm.MANAGE_AUCTIONS.split(".")
+    granted = Q(user_permissions__codename=codename) & Q(
+        user_permissions__content_type__app_label=app_label
+    )
+    by_group = Q(groups__permissions__codename=codename) & Q(
+        groups__permissions__content_type__app_label=app_label
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | granted | by_group)
+        .distinct()
+    )
+
+
+def _notify_auction_staff(lot: Lot, status: str) -> None:
+    """Staff must decide before bidding opens: the bid path knows nothing of pending pulls."""
+    text = (
+        f"【省技术产权交易市场】拍品「{lot.listing.title}」的专利法律状态核查结果为"
+        f"{LegalStatus(status).label}，已提出撤拍，请在竞价开始前作出决定。"
+    )
+    for user in _auction_staff():
+        notify(user=user, kind="lot.pull_proposed", title="待决定撤拍", text=text, subject=lot)
 
 
 def lots_legal_status_check_due(*, limit: int = 100) -> int:
