@@ -21,7 +21,9 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auctions import AuctionMutation, AuctionQuery
+from resolvers.datarooms import DataRoomMutation, DataRoomQuery
 from resolvers.deals import DealMutation, DealQuery
+from resolvers.legal_status import LegalStatusMutation, LegalStatusQuery
 from resolvers.listing_imports import ListingImportMutation, ListingImportQuery
 from resolvers.listings import ListingMutation, ListingQuery
 from resolvers.notifications import NotificationMutation, NotificationQuery
@@ -69,6 +71,8 @@ Query = merge_types(
         AuctionQuery,
         DealQuery,
         NotificationQuery,
+        DataRoomQuery,
+        LegalStatusQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +86,8 @@ Mutation = merge_types(
         AuctionMutation,
         DealMutation,
         NotificationMutation,
+        DataRoomMutation,
+        LegalStatusMutation,
     ),
 )
 Subscription = merge_types(

@@ -12,12 +12,14 @@ from auctions.models import (
     Bid,
     Lot,
     LotPhase,
+    LotPull,
+    LotPullStatus,
     LotResult,
     Registration,
     Season,
     lot_phase,
 )
-from auctions.selectors import registrations_visible_to
+from auctions.selectors import legal_status_checks_of_lot, registrations_visible_to
 from auctions.services.chain import CHAIN_FIELDS, bid_chain_advance
 from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
@@ -26,6 +28,7 @@ from .context import Info
 from .errors import Error
 from .fields import blank_as_null
 from .files import FileType
+from .legal_status import LegalStatusCheckType
 from .listings import ListingNode
 from .reviews import ReviewableInterface, ReviewStatusEnum
 
@@ -34,7 +37,9 @@ LotPhaseEnum = strawberry.enum(
     name="LotPhase",
     description="SCHEDULED -> NOTICE (公示, registration) -> BIDDING (竞价) -> ENDED.",
 )
-LotResultEnum = strawberry.enum(LotResult, name="LotResult", description="成交 or 流拍.")
+LotResultEnum = strawberry.enum(
+    LotResult, name="LotResult", description="成交, 流拍 or 撤拍 (pulled before bidding)."
+)
 
 
 @strawberry_django.type(Season, name="Season", description="An auction season (拍卖季).")
@@ -149,7 +154,10 @@ class LotType(relay.Node):
     last_seq: int = strawberry_django.field(description="The last bid's sequence number.")
     ends_at: datetime = strawberry_django.field(description="Bidding end, with extensions.")
     result: LotResultEnum | None = blank_as_null(
-        "result", LotResultEnum, description="成交 (SOLD) or 流拍 (UNSOLD) once ended; null before."
+        "result",
+        LotResultEnum,
+        description="成交 (SOLD), 流拍 (UNSOLD) or 撤拍 (PULLED: taken out before bidding after "
+        "a legal-status check) once ended; null before.",
     )
     final_price: Decimal | None = strawberry_django.field(description="成交价 when sold, CNY.")
 
@@ -220,6 +228,16 @@ class LotType(relay.Node):
     bids: DjangoListConnection[BidType] = strawberry_django.connection(
         description="The public bid record, newest first (bidder numbers only)."
     )
+
+    @strawberry_django.field(
+        only=["listing_id"],
+        description="The patent's legal-status checks (at submission, as bidding opened, at "
+        "the deal), newest first: for the lot's registrants, its seller and staff; empty "
+        "for anyone else. A detail field: a few queries per lot.",
+    )
+    def legal_status_checks(self, info: Info) -> list[LegalStatusCheckType]:
+        checks = legal_status_checks_of_lot(user=info.context.user, lot=self)
+        return [LegalStatusCheckType.of(check) for check in checks]
 
     @strawberry_django.field(
         only=["last_seq", "head_hash", *CHAIN_FIELDS],
@@ -364,3 +382,55 @@ class ProxyBidPayload:
     max_amount: Decimal | None = strawberry.field(description="Your maximum now.")
     lot: LotType | None = strawberry.field(description="The lot after any bid it placed.")
     errors: list[Error]
+
+
+# -- issue 14: pulls after a legal-status check --------------------------------------------
+
+LotPullStatusEnum = strawberry.enum(
+    LotPullStatus, name="LotPullStatus", description="Pending, approved (pulled) or rejected."
+)
+
+
+@strawberry.type(
+    name="LotPull",
+    description="Staff: a proposal to pull a lot before bidding (撤拍) because its patent's "
+    "legal status no longer allows the sale.",
+)
+class LotPullType:
+    id: strawberry.ID = strawberry.field(description="Send it to lotPullDecide.")
+    lot: LotType = strawberry.field(description="The lot concerned.")
+    status: LotPullStatusEnum = strawberry.field(description="Where the decision stands.")
+    legal_status_check: LegalStatusCheckType = strawberry.field(
+        description="The check that proposed it."
+    )
+    created_at: datetime = strawberry.field(description="When it was proposed.")
+    decided_at: datetime | None = strawberry.field(description="When staff decided.")
+    note: str | None = strawberry.field(description="The staff member's note.")
+
+    @classmethod
+    def of(cls, pull: LotPull) -> "LotPullType":
+        return cls(
+            id=strawberry.ID(str(relay.GlobalID("LotPull", str(pull.pk)))),
+            lot=pull.lot,
+            status=LotPullStatusEnum(pull.status),
+            legal_status_check=LegalStatusCheckType.of(pull.legal_status_check),
+            created_at=pull.created_at,
+            decided_at=pull.decided_at,
+            note=pull.note or None,
+        )
+
+
+@strawberry.input(description="Staff: decide a pending pull.")
+class LotPullDecideInput:
+    id: relay.GlobalID = strawberry.field(description="The pull (LotPull.id).")
+    approve: bool = strawberry.field(
+        description="True pulls the lot (it ends as PULLED; seller and registrants are "
+        "told); false lets bidding go on."
+    )
+    note: str | None = strawberry.field(default=None, description="Why (kept with it).")
+
+
+@strawberry.type(description="Result of lotPullDecide.")
+class LotPullPayload:
+    pull: LotPullType | None = strawberry.field(description="The decided pull.")
+    errors: list[Error] = strawberry.field(description="Why nothing was decided.")

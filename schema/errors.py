@@ -14,6 +14,7 @@ from accounts.errors import AccountErrorCode, VerificationErrorCode
 from agreements.errors import AgreementErrorCode
 from auctions.errors import AuctionErrorCode
 from calendars.errors import CalendarErrorCode
+from datarooms.errors import DataRoomErrorCode
 from deals.errors import DealErrorCode
 from files.errors import FileErrorCode
 from kernel.errors import CommonErrorCode, DomainError
@@ -35,6 +36,7 @@ ERROR_CODE_SOURCES = (
     AuctionErrorCode,
     DealErrorCode,
     CalendarErrorCode,
+    DataRoomErrorCode,
 )
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.db.models import F
+from django.db.models import Count, F
 from strawberry import relay
 
 from listings.models import (
@@ -167,6 +167,16 @@ class ListingNode(relay.Node, ReviewableInterface):
         if not hasattr(self, "identity_kind_"):  # not loaded through a list query
             return season_eligible(self)
         return season_eligible_for(ownership=self.ownership, identity_kind=self.identity_kind_)
+
+    @strawberry_django.field(
+        annotate={"data_room_document_count_": Count("data_room_documents", distinct=True)},
+        description="How many documents its data room holds (public; the documents are "
+        "not: see dataRoom).",
+    )
+    def data_room_document_count(self) -> int:
+        if hasattr(self, "data_room_document_count_"):
+            return self.data_room_document_count_
+        return self.data_room_documents.count()
 
     ownership_changes: list["OwnershipChangeType"] = strawberry_django.field(
         description="Ownership change applications (seller and staff only)."

@@ -4,6 +4,7 @@ from django.db import models
 class AgreementKind(models.TextChoices):
     SHOP_NOTICE = "SHOP_NOTICE", "开店须知"
     LISTING_AGREEMENT = "LISTING_AGREEMENT", "商品发布协议"
+    DATA_ROOM_NDA = "DATA_ROOM_NDA", "数据室保密协议"
 
 
 class Agreement(models.Model):

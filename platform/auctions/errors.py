@@ -4,6 +4,11 @@ from kernel.errors import ErrorCode
 
 
 class AuctionErrorCode(ErrorCode):
+    LOT_PULL_ALREADY_DECIDED = (
+        "LOT_PULL_ALREADY_DECIDED",
+        _("This pull has already been decided."),
+    )
+    LOT_ALREADY_ENDED = "LOT_ALREADY_ENDED", _("The lot has already ended.")
     SESSION_TIMES_INVALID = (
         "SESSION_TIMES_INVALID",
         _("The notice must start before bidding, and bidding must start before it ends."),

@@ -79,6 +79,7 @@ class LotPhase(models.TextChoices):
 class LotResult(models.TextChoices):
     SOLD = "SOLD", "成交"
     UNSOLD = "UNSOLD", "流拍"
+    PULLED = "PULLED", "撤拍"  # issue 14: taken out before bidding (legal status)
 
 
 class Lot(models.Model):
@@ -276,3 +277,52 @@ class ProxyBid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration} ≤ {self.max_amount}"
+
+
+class LotPullStatus(models.TextChoices):
+    PENDING = "PENDING", "待决定"
+    APPROVED = "APPROVED", "已撤拍"
+    REJECTED = "REJECTED", "继续竞价"
+
+
+class LotPull(models.Model):
+    """A proposal to take a lot out of its session before bidding (撤拍) because its patent's
+    legal status changed; staff decide, and only an approved one ends the lot."""
+
+    lot = models.ForeignKey(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="pulls"
+    )
+    legal_status_check = models.ForeignKey(
+        "listings.LegalStatusCheck",
+        verbose_name="法律状态核查",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=LotPullStatus.choices, default=LotPullStatus.PENDING
+    )
+    created_at = models.DateTimeField("提出时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "撤拍决定"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=models.Q(status="PENDING"),
+                name="lot_pull_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} · {self.get_status_display()}"

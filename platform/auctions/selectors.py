@@ -5,9 +5,9 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from kernel.permissions import Perm, staff_can
-from listings.models import ListingStatus
+from listings.models import LegalStatusCheck, ListingStatus
 
-from .models import AuctionSession, Bid, Lot, LotPhase, Registration, Season
+from .models import AuctionSession, Bid, Lot, LotPhase, LotPull, Registration, Season
 
 
 def seasons_all() -> QuerySet[Season]:
@@ -141,3 +141,37 @@ def bids_placed_between(
         )
         for seq, amount, number, is_proxy, at, ends_at in rows
     ]
+
+
+# -- issue 14: legal status re-checks -----------------------------------------------------
+
+
+def legal_status_checks_of_lot(*, user, lot: Lot) -> QuerySet[LegalStatusCheck]:
+    """The listing's submission checks and this lot's own (bidding open, deal), newest
+    first: for the lot's registrants, its seller and auction or deal staff."""
+    checks = LegalStatusCheck.objects.filter(listing_id=lot.listing_id).filter(
+        Q(lot_id__isnull=True) | Q(lot_id=lot.pk)
+    )
+    if staff_can(user, Perm.MANAGE_AUCTIONS, Perm.REVIEW_REGISTRATION, Perm.MANAGE_DEALS):
+        return checks
+    if not user.is_authenticated:
+        return checks.none()
+    seller = Lot.objects.filter(pk=lot.pk, listing__shop__identity__user=user).exists()
+    if seller or Registration.objects.filter(lot=lot, user=user).exists():
+        return checks
+    return checks.none()
+
+
+def lot_pulls_queue(*, user, status: str | None) -> QuerySet[LotPull]:
+    """Staff (auctions): pulls proposed by legal-status checks, oldest first."""
+    if not staff_can(user, Perm.MANAGE_AUCTIONS):
+        return LotPull.objects.none()
+    pulls = LotPull.objects.select_related("legal_status_check").order_by("created_at", "pk")
+    return pulls.filter(status=status) if status else pulls
+
+
+def legal_status_flags(*, user) -> QuerySet[LegalStatusCheck]:
+    """Staff: deal-stage checks that found the patent unsellable, newest first."""
+    if not staff_can(user, Perm.MANAGE_DEALS, Perm.MANAGE_AUCTIONS):
+        return LegalStatusCheck.objects.none()
+    return LegalStatusCheck.objects.filter(needs_staff=True)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "auctions",
     "deals",
     "calendars",  # issue 12
+    "datarooms",  # issue 14
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,10 @@ FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Batch import of listings (xlsx): the workbook's size cap and its data-row cap.
 LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LISTING_IMPORT_MAX_ROWS = env_int("LISTING_IMPORT_MAX_ROWS", 10_000)
+# issue 14: a data-room document's size cap (within the request body limit below).
+DATA_ROOM_MAX_BYTES = env_int("DATA_ROOM_MAX_BYTES", 20 * 1024 * 1024)
+# issue 14: how long before a lot's bidding opens its patent's legal status is re-checked.
+LEGAL_STATUS_CHECK_LEAD_MINUTES = env_int("LEGAL_STATUS_CHECK_LEAD_MINUTES", 60)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("FILE_UPLOAD_MAX_COUNT", 5)
 FILE_URL_MAX_AGE = timedelta(seconds=env_int("FILE_URL_MAX_AGE_SECONDS", 300))
 # issue 9: a GraphQL request's body (config.middleware, config.limits): room for the largest

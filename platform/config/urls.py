@@ -12,6 +12,7 @@ urlpatterns = [
     path("files/", include("files.urls")),
     path("listings/", include("listings.urls")),
     path("deals/", include("deals.urls")),
+    path("data-room/", include("datarooms.urls")),  # issue 14
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

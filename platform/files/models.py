@@ -16,6 +16,7 @@ class FileKind(models.TextChoices):
     PAYMENT_PROOF = "PAYMENT_PROOF", "付款凭证"
     CERTIFICATE = "CERTIFICATE", "交易凭证"
     RESULTS_EXPORT = "RESULTS_EXPORT", "成交结果导出"
+    DATA_ROOM_DOCUMENT = "DATA_ROOM_DOCUMENT", "数据室文件"
 
 
 class PrivateFile(models.Model):

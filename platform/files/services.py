@@ -50,10 +50,14 @@ ALLOWED_TYPES: dict[str, tuple[FileType, ...]] = {
     FileKind.DEAL_NOTICE: (PDF,),
     FileKind.CERTIFICATE: (PDF,),
     FileKind.RESULTS_EXPORT: (XLSX,),
+    FileKind.DATA_ROOM_DOCUMENT: (PDF, JPEG, PNG, XLSX),
 }
 # The setting that caps a kind's size, when not FILE_UPLOAD_MAX_BYTES (read at each check,
 # so an override applies at once).
-MAX_BYTES_SETTINGS: dict[str, str] = {FileKind.LISTING_IMPORT: "LISTING_IMPORT_MAX_BYTES"}
+MAX_BYTES_SETTINGS: dict[str, str] = {
+    FileKind.LISTING_IMPORT: "LISTING_IMPORT_MAX_BYTES",
+    FileKind.DATA_ROOM_DOCUMENT: "DATA_ROOM_MAX_BYTES",
+}
 # A zip member may expand this many times over the upload cap, and no more: the bound on
 # what reading a "zip bomb" could cost.
 MAX_EXPANSION = 10

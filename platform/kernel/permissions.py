@@ -20,6 +20,7 @@ class Perm:
     REVIEW_REGISTRATION = "auctions.review_registration"
     MANAGE_AUCTIONS = "auctions.manage_auctions"
     MANAGE_DEALS = "deals.manage_deals"
+    VIEW_DATA_ROOMS = "datarooms.view_data_rooms"
 
     ALL = (
         REVIEW_VERIFICATION,
@@ -30,6 +31,7 @@ class Perm:
         REVIEW_REGISTRATION,
         MANAGE_AUCTIONS,
         MANAGE_DEALS,
+        VIEW_DATA_ROOMS,
     )
 
 

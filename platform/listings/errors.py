@@ -4,6 +4,10 @@ from kernel.errors import ErrorCode
 
 
 class ListingErrorCode(ErrorCode):
+    PATENT_NOT_SELLABLE = (
+        "PATENT_NOT_SELLABLE",
+        _("The patent's legal status ({status}) does not allow it to be sold."),
+    )
     LISTING_NOT_EDITABLE = (
         "LISTING_NOT_EDITABLE",
         _("Only a draft, a rejected or a delisted listing can be edited or submitted."),

@@ -50,6 +50,26 @@ class LegalStatus(models.TextChoices):
     GRANTED = "GRANTED", "有效（已授权）"
     PENDING = "PENDING", "审中"
     OTHER = "OTHER", "其他"
+    # issue 14: statuses under which a patent can no longer be sold as listed
+    LAPSED = "LAPSED", "未缴年费终止"
+    INVALIDATED = "INVALIDATED", "被宣告无效"
+    EXPIRED = "EXPIRED", "期限届满"
+    TRANSFERRED = "TRANSFERRED", "已转让"
+    PLEDGED = "PLEDGED", "已质押"
+
+
+# A patent under one of these statuses cannot pass to a buyer as listed (lapsed, invalid,
+# expired, someone else's, or pledged: a pledged patent is not transferred without the
+# pledgee, Civil Code art. 444). OTHER is unknown, not a bar.
+UNSELLABLE_LEGAL_STATUSES = frozenset(
+    {
+        LegalStatus.LAPSED,
+        LegalStatus.INVALIDATED,
+        LegalStatus.EXPIRED,
+        LegalStatus.TRANSFERRED,
+        LegalStatus.PLEDGED,
+    }
+)
 
 
 class Maturity(models.TextChoices):
@@ -316,3 +336,46 @@ class ListingImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_import} 第{self.row_number}行"
+
+
+class LegalStatusCheckStage(models.TextChoices):
+    SUBMISSION = "SUBMISSION", "提交审核时"
+    BIDDING_OPEN = "BIDDING_OPEN", "竞价开始时"
+    DEAL = "DEAL", "成交时"
+
+
+class LegalStatusOutcome(models.TextChoices):
+    SELLABLE = "SELLABLE", "可交易"
+    UNSELLABLE = "UNSELLABLE", "不可交易"
+    NOT_FOUND = "NOT_FOUND", "未查到"
+    UNAVAILABLE = "UNAVAILABLE", "查询服务不可用"
+
+
+class LegalStatusCheck(models.Model):
+    """One look-up of a patent listing's legal status through the patent provider (法律状态
+    核查): at submission, when its lot's bidding opens, and at the deal."""
+
+    listing = models.ForeignKey(
+        Listing,
+        verbose_name="标的物",
+        on_delete=models.PROTECT,
+        related_name="legal_status_checks",
+    )
+    stage = models.CharField("核查时点", max_length=16, choices=LegalStatusCheckStage.choices)
+    # The lot concerned (bidding open, deal); an id, not a key: auctions depends on listings.
+    lot_id = models.PositiveIntegerField("拍品", null=True, blank=True, db_index=True)
+    patent_number = models.CharField("专利号", max_length=20)
+    status = models.CharField("法律状态", max_length=16, choices=LegalStatus.choices, blank=True)
+    previous_status = models.CharField(
+        "此前法律状态", max_length=16, choices=LegalStatus.choices, blank=True
+    )
+    outcome = models.CharField("结论", max_length=16, choices=LegalStatusOutcome.choices)
+    needs_staff = models.BooleanField("需工作人员处理", default=False)
+    checked_at = models.DateTimeField("核查时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "法律状态核查"
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.patent_number} {self.get_stage_display()} {self.get_outcome_display()}"

@@ -30,7 +30,9 @@ with one ``<patent>``, or 404 when the service does not know the number. A ``<pa
       "holders": ["江苏示范大学"],
       "inventors": ["张三", "李四"],
       "ipc": ["H01L 21/02"],
-      "legalStatus": "GRANTED",          GRANTED | PENDING | OTHER
+      "legalStatus": "GRANTED",          GRANTED | PENDING | OTHER, or (issue 14) LAPSED
+                                         (fees unpaid) | INVALIDATED | EXPIRED |
+                                         TRANSFERRED | PLEDGED
       "abstract": "本发明公开了……"
     }
 

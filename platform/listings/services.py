@@ -20,8 +20,12 @@ from shops.errors import ShopErrorCode
 from shops.models import Shop
 
 from .errors import ListingErrorCode
+from .legal_status import listing_legal_status_check
 from .models import (
     EDITABLE_STATUSES,
+    LegalStatus,
+    LegalStatusCheckStage,
+    LegalStatusOutcome,
     Listing,
     ListingStatus,
     ListingType,
@@ -336,6 +340,14 @@ def listing_submit(*, user: User, listing_id: int) -> Listing:
     if listing.season_opt_in and not season_eligible(listing):
         errors.add(ListingErrorCode.SEASON_OPT_IN_NOT_ELIGIBLE, field="seasonOptIn")
     errors.raise_if_any()
+    # issue 14: the legal status as the patent provider knows it now, recorded.
+    check = listing_legal_status_check(listing=listing, stage=LegalStatusCheckStage.SUBMISSION)
+    if check is not None and check.outcome == LegalStatusOutcome.UNSELLABLE:
+        raise DomainError(
+            ListingErrorCode.PATENT_NOT_SELLABLE,
+            field="patent.number",
+            params={"status": LegalStatus(check.status).label},
+        )
     try:
         # The partial unique constraint decides races between two submissions of one patent.
         with transaction.atomic():

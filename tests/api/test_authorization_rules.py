@@ -51,6 +51,9 @@ RULES = {
         "deals": staff(Perm.MANAGE_DEALS),
         "notifications": SIGNED_IN,
         "unreadNotificationCount": SIGNED_IN,
+        "dataRoom": PUBLIC,  # the count for all; documents by selector (datarooms)
+        "lotPullQueue": staff(Perm.MANAGE_AUCTIONS),
+        "legalStatusFlags": staff(Perm.MANAGE_DEALS, Perm.MANAGE_AUCTIONS),
     },
     "Mutation": {
         "smsCodeSend": PUBLIC,
@@ -69,6 +72,9 @@ RULES = {
         "listingUpdate": SIGNED_IN,
         "listingSubmit": SIGNED_IN,
         "listingDelist": SIGNED_IN,
+        "dataRoomDocumentAdd": SIGNED_IN,
+        "dataRoomAgreementAccept": SIGNED_IN,
+        "lotPullDecide": staff(Perm.MANAGE_AUCTIONS),
         "ownershipChangeApply": SIGNED_IN,
         "listingImportUpload": SIGNED_IN,
         "listingImportCommit": SIGNED_IN,

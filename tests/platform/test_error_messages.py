@@ -13,6 +13,7 @@ import accounts.errors
 import agreements.errors
 import auctions.errors
 import calendars.errors
+import datarooms.errors
 import deals.errors
 import files.errors
 import kernel.errors
@@ -35,6 +36,7 @@ ERROR_MODULES = [
     auctions.errors,
     deals.errors,
     calendars.errors,
+    datarooms.errors,
 ]
 
 MEMBERS = [member for cls in ERROR_CODE_CLASSES for member in cls]

@@ -87,7 +87,9 @@ def test_choice_columns_have_dropdowns_of_the_chinese_labels(settings):
     assert sorted(validations) == ["C", "F", "J", "L", "M", "N"]
     assert validations["C"].type == "list"
     assert validations["C"].formula1 == '"发明专利,实用新型,外观设计"'
-    assert validations["F"].formula1 == '"有效（已授权）,审中,其他"'
+    assert validations["F"].formula1 == (
+        '"有效（已授权）,审中,其他,未缴年费终止,被宣告无效,期限届满,已转让,已质押"'
+    )
     assert validations["L"].formula1 == '"转让,许可"'
     assert validations["M"].formula1 == '"在线竞价"'
     assert validations["C"].showErrorMessage is True

@@ -309,7 +309,7 @@ def test_the_http_provider_maps_search_results_and_drops_invalid_numbers(service
                     "applicationDate": "2022-08-01",
                     "grantDate": "not a date",
                     "holders": "江苏示范大学",  # not a list
-                    "legalStatus": "LAPSED",  # not one of ours
+                    "legalStatus": "SOMETHING_NEW",  # not one of ours
                 },
             ]
         },

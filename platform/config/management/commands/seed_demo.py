@@ -113,7 +113,7 @@ class Command(BaseCommand):
         # results), and the working-day calendar (it gets the missing-next-year warning).
         managers.permissions.set(
             Permission.objects.filter(
-                Q(codename__in=["manage_auctions", "manage_deals"])
+                Q(codename__in=["manage_auctions", "manage_deals", "view_data_rooms"])
                 | Q(content_type__app_label="calendars")
             )
         )
