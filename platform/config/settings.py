@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.ops.RequestIdMiddleware",  # issue 13: request id, request count, /healthz /readyz
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -307,3 +308,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# issue 13: operations (config.ops, kernel.logs, kernel.metrics). /readyz wants the worker's
+# clock loop to have beaten within this many seconds (0: the worker is not checked);
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when it is set. Production logs
+# are one JSON object per line, each with the request id.
+READYZ_WORKER_MAX_AGE_SECONDS = env_int("READYZ_WORKER_MAX_AGE_SECONDS", 30)
+METRICS_TOKEN = env("METRICS_TOKEN")
+LOGGING["filters"] = {"request_id": {"()": "kernel.logs.RequestIdFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+if PRODUCTION or env_bool("LOG_JSON", False):
+    LOGGING["formatters"] = {"json": {"()": "kernel.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"

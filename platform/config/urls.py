@@ -4,6 +4,7 @@ from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from .graphiql import asset_view
+from .ops import healthz, metrics, readyz
 from .views import graphql_view
 
 urlpatterns = [
@@ -13,6 +14,10 @@ urlpatterns = [
     path("listings/", include("listings.urls")),
     path("deals/", include("deals.urls")),
     path("admin/", admin.site.urls),
+    # issue 13: probes (answered by config.ops.RequestIdMiddleware first) and metrics
+    path("healthz", healthz),
+    path("readyz", readyz),
+    path("metrics", metrics),
 ]
 if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auctions.services.clock import lots_finalize_due, lots_publish_phases
+from config.ops import heartbeat
 from deals.services import deals_remind_and_mark_overdue
 from listings.imports.services import listing_imports_process_queued
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             while lots_finalize_due():
                 pass
             deals_remind_and_mark_overdue()
+            heartbeat("clock")
             last_clock = time.monotonic()
 
         def between_imports() -> bool:
