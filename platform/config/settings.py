@@ -248,6 +248,8 @@ SMS_BACKEND = env("SMS_BACKEND", "notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "5"))
+# issue 13: the worker's sms loop tries a failed message again after this long.
+SMS_RETRY_AFTER = timedelta(seconds=env_int("SMS_RETRY_SECONDS", 30))
 SMS_CODE_LIFETIME = timedelta(minutes=5)
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODE_RESEND_INTERVAL = timedelta(seconds=60)
