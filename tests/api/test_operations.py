@@ -2,7 +2,10 @@
 
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 from decimal import Decimal
 
@@ -238,3 +241,28 @@ def test_the_json_formatter_keeps_the_exception():
             line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "r-1"
     assert "ValueError: boom" in line["exception"]
+
+
+def test_production_logs_are_json_lines_with_the_request_id(tmp_path):
+    script = (
+        "import django, logging; django.setup(); "
+        "from kernel.logs import request_id_bound\n"
+        "with request_id_bound('rid-prod'): logging.getLogger('probe').warning('上线')"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "api.example.org",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    line = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"], line["request_id"]) == (
+        "WARNING",
+        "probe",
+        "上线",
+        "rid-prod",
+    )
