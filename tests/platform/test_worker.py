@@ -81,9 +81,13 @@ def test_a_lot_ends_and_an_sms_leaves_on_time_while_a_long_import_is_being_check
     assert seen["import_running"] is True
     assert 0 <= seen["lot"] < 2.0
     assert seen["sms"] < 2.0
-    assert out.getvalue() == "worker: started (clock, sms, imports, daily)\nworker: stopped\n"
+    assert (
+        out.getvalue()
+        == "worker: started (clock, documents, sms, imports, daily)\nworker: stopped\n"
+    )
     assert set(WorkerHeartbeat.objects.values_list("loop", flat=True)) == {
         "clock",
+        "documents",
         "sms",
         "imports",
         "daily",

@@ -20,7 +20,7 @@ from django.db import connection
 
 from auctions.services.clock import lots_finalize_due, lots_publish_phases
 from config.ops import heartbeat
-from deals.services import deals_remind_and_mark_overdue
+from deals.services import deals_issue_notices, deals_remind_and_mark_overdue
 from listings.imports.services import listing_imports_process_queued
 from notifications.services import sms_dispatch_due
 
@@ -30,6 +30,11 @@ log = logging.getLogger("worker")
 def auction_clock() -> None:
     lots_publish_phases()
     while lots_finalize_due():
+        pass
+
+
+def deal_documents(running: Callable[[], bool]) -> None:
+    while running() and deals_issue_notices():
         pass
 
 
@@ -56,6 +61,8 @@ LOOPS = [
     # Lot phase changes and ends are announced within about this.
     Loop("clock", 0.5, lambda running: auction_clock()),
     # The outbox: a queued SMS leaves within about this; failed ones are retried later.
+    # Deal notices, rendered and stored after the lots' finalize transaction committed.
+    Loop("documents", 0.5, deal_documents),
     Loop("sms", 0.5, lambda running: sms_dispatch_due()),
     Loop("imports", 1.0, lambda running: listing_imports_process_queued(should_continue=running)),
     Loop("daily", 60.0, lambda running: daily_duties()),
