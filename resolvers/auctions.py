@@ -13,6 +13,7 @@ from auctions.services.registration import registration_deposit_confirm, registr
 from auctions.services.setup import lot_create, season_create, session_create
 from kernel.clock import now
 from kernel.errors import DomainError
+from kernel.metrics import BIDS
 from kernel.permissions import Perm
 from listings.models import Listing
 from reviews.selectors import review_queue
@@ -222,7 +223,9 @@ class AuctionMutation:
                 idempotency_key=input.idempotency_key,
             )
         except DomainError as exc:
+            BIDS.labels("refused").inc()
             return BidPlacePayload(bid=None, lot=None, replayed=False, errors=errors_from(exc))
+        BIDS.labels("replayed" if outcome.replayed else "accepted").inc()
         return BidPlacePayload(
             bid=outcome.bid, lot=outcome.lot, replayed=outcome.replayed, errors=[]
         )

@@ -34,6 +34,7 @@ from strawberry.types.unset import UNSET
 
 from accounts.events import CredentialsRevoked, auth_group
 from accounts.services.tokens import api_token_authenticate, credential_valid, session_valid
+from kernel.metrics import LIVE_EVENTS_DELIVERED, SUBSCRIBERS
 from live.events import MESSAGE_TYPE, LiveEvent
 from schema.context import Context
 
@@ -58,8 +59,18 @@ class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler):
         with translation.override(self.context.language):
             if _runs_in_a_thread(operation.query, operation.operation_name):
                 await self._run_in_a_thread(operation)
-            else:
+                return
+            SUBSCRIBERS.inc()  # a subscription's run_operation lasts as long as it does
+            try:
                 await super().run_operation(operation)
+            finally:
+                SUBSCRIBERS.dec()
+
+    async def send_message(self, message) -> None:
+        if message.get("type") == "next":
+            for field in (message.get("payload") or {}).get("data") or {}:
+                LIVE_EVENTS_DELIVERED.labels(field).inc()  # by root field: a bounded label
+        await super().send_message(message)
 
     async def _run_in_a_thread(self, operation) -> None:
         execute = database_sync_to_async(self.schema.execute_sync, thread_sensitive=False)

@@ -3,6 +3,7 @@ import copy
 import json
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -46,10 +47,59 @@ def _test_settings(settings, tmp_path):
     InMemoryBackend.outbox.clear()
 
 
+class DeliveredOutbox(list):
+    """The messages 'sent' in this test, as (phone, text), oldest first, read as the
+    worker's ``sms`` loop would have them by then: reading it first delivers every queued
+    message (requests only queue them, issue 13)."""
+
+    def _deliver(self):
+        from notifications.services import sms_dispatch_due
+
+        with contextlib.suppress(RuntimeError):  # a test without database access
+            sms_dispatch_due()
+        return InMemoryBackend.outbox
+
+    def __iter__(self):
+        return iter(self._deliver())
+
+    def __len__(self):
+        return len(self._deliver())
+
+    def __getitem__(self, index):
+        return self._deliver()[index]
+
+    def __reversed__(self):
+        return reversed(self._deliver())
+
+    def __contains__(self, item):
+        return item in self._deliver()
+
+    def __eq__(self, other):
+        return self._deliver() == other
+
+    def __bool__(self):
+        return bool(self._deliver())
+
+    def __repr__(self):
+        return repr(self._deliver())
+
+    def clear(self):
+        self._deliver().clear()
+
+
+@pytest.fixture
+def restore_signal_handlers():
+    """The worker installs SIGTERM/SIGINT handlers; put pytest's back afterwards."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
 @pytest.fixture
 def sms_outbox():
-    """Messages 'sent' in this test, as (phone, text), oldest first."""
-    return InMemoryBackend.outbox
+    """Messages 'sent' in this test, as (phone, text), oldest first (DeliveredOutbox)."""
+    return DeliveredOutbox()
 
 
 def last_code(outbox, phone: str) -> str:

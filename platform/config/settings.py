@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.ops.RequestIdMiddleware",  # issue 13: request id, request count, /healthz /readyz
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,6 +254,8 @@ SMS_BACKEND = env("SMS_BACKEND", "notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY")
 SMS_GATEWAY_TIMEOUT = float(env("SMS_GATEWAY_TIMEOUT", "5"))
+# issue 13: the worker's sms loop tries a failed message again after this long.
+SMS_RETRY_AFTER = timedelta(seconds=env_int("SMS_RETRY_SECONDS", 30))
 SMS_CODE_LIFETIME = timedelta(minutes=5)
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODE_RESEND_INTERVAL = timedelta(seconds=60)
@@ -317,3 +320,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# issue 13: operations (config.ops, kernel.logs, kernel.metrics). /readyz wants the worker's
+# clock loop to have beaten within this many seconds (0: the worker is not checked);
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when it is set. Production logs
+# are one JSON object per line, each with the request id.
+READYZ_WORKER_MAX_AGE_SECONDS = env_int("READYZ_WORKER_MAX_AGE_SECONDS", 30)
+METRICS_TOKEN = env("METRICS_TOKEN")
+LOGGING["filters"] = {"request_id": {"()": "kernel.logs.RequestIdFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+if PRODUCTION or env_bool("LOG_JSON", False):
+    LOGGING["formatters"] = {"json": {"()": "kernel.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -12,6 +12,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from kernel.metrics import GRAPHQL_OPERATIONS, operation_label
 from schema.context import Context
 from schema.error_codes import mark_parse_errors
 
@@ -103,8 +104,9 @@ class PlatformGraphQLView(GraphQLView):
         then 405), POST queries and mutations; subscriptions go over the WebSocket (400
         here: Strawberry would otherwise run them over HTTP, into a null error)."""
         method = request_adapter.method
+        operation = operation_label(request_data.operation_name, request_data.query)
         try:
-            return self.schema.execute_sync(
+            result = self.schema.execute_sync(
                 request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -114,14 +116,20 @@ class PlatformGraphQLView(GraphQLView):
                 operation_extensions=request_data.extensions,
             )
         except CannotGetOperationTypeError as e:
+            GRAPHQL_OPERATIONS.labels(operation, "rejected").inc()
             raise HTTPException(400, e.as_http_error_reason()) from e
         except InvalidOperationTypeError as e:
+            GRAPHQL_OPERATIONS.labels(operation, "rejected").inc()
             status = (
                 405 if method == "GET" and e.operation_type != OperationType.SUBSCRIPTION else 400
             )
             raise HTTPException(status, e.as_http_error_reason(method)) from e
         except MissingQueryError as e:
+            GRAPHQL_OPERATIONS.labels(operation, "rejected").inc()
             raise HTTPException(400, "No GraphQL query found in the request") from e
+        # issue 13: by name and outcome (a payload's `errors` list is a domain answer: ok)
+        GRAPHQL_OPERATIONS.labels(operation, "error" if result.errors else "ok").inc()
+        return result
 
     def process_result(self, request, result):
         mark_parse_errors(result.errors)

@@ -84,8 +84,10 @@ def _share(file, *users) -> None:
 
 
 def deal_open(*, lot: Lot) -> Deal:
-    """Create the deal of a lot that just sold and issue its notice (inside the clock's
-    transaction, so a lot is never sold without its deal)."""
+    """Create the deal of a lot that just sold (inside the clock's transaction, so a lot is
+    never sold without its deal). Its notice is rendered and stored after that transaction
+    commits, by ``deals_issue_notices`` (the worker's ``documents`` loop): no PDF rendering
+    or storage write holds the lots' locks."""
     listing = lot.listing
     dealt_at = lot.finalized_at
     deadline = WorkCalendar().deadline(dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS)
@@ -101,9 +103,35 @@ def deal_open(*, lot: Lot) -> Deal:
         contract_deadline_provisional=deadline.provisional,
     )
     deal.serial = f"JSJY-{dealt_at.astimezone(SHANGHAI):%Y}-{deal.pk:06d}"
-    _notice_issue(deal, issued_on=local_today())
-    deal.save()
+    deal.save(update_fields=["serial"])
     return deal
+
+
+def deals_issue_notices(*, limit: int = 20) -> int:
+    """Render and store the notice of deals opened without one yet, each exactly once.
+
+    Each deal is claimed under its row lock (``skip_locked``: several workers share the
+    work), re-checked, and its notice file recorded in the same transaction as the claim:
+    a worker that dies before the commit leaves nothing recorded (the bytes it stored are
+    orphans for ``files_prune``) and the next round renders the notice again, identical
+    (dated the day of the deal). Returns how many notices were issued.
+    """
+    issued = 0
+    waiting = Deal.objects.filter(notice__isnull=True).order_by("pk")
+    for deal_id in list(waiting.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("lot__session__season", "lot__listing", "registration")
+                .filter(pk=deal_id, notice__isnull=True)
+                .first()
+            )
+            if deal is None:
+                continue
+            _notice_issue(deal, issued_on=deal.dealt_at.astimezone(SHANGHAI).date())
+            deal.save(update_fields=["notice"])
+            issued += 1
+    return issued
 
 
 def _notice_issue(deal: Deal, *, issued_on) -> None:

@@ -26,6 +26,8 @@ class SmsMessage(models.Model):
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    attempted_at = models.DateTimeField("最近发送尝试", null=True, blank=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "短信"

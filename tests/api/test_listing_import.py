@@ -2,7 +2,6 @@
 the result workbook, re-upload, commit, and progress over WebSocket."""
 
 import io
-import signal
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -64,15 +63,6 @@ mutation($input: ListingImportCommitInput!) {
 MY_LISTINGS = """
 query($status: ListingStatus) { myListings(status: $status, first: 100) { totalCount } }"""
 NODE = "query($id: ID!) { node(id: $id) { id } listingImport(id: $id) { id } }"
-
-
-@pytest.fixture
-def restore_signal_handlers():
-    """The worker installs SIGTERM/SIGINT handlers; put pytest's back afterwards."""
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 def run_worker():

@@ -176,3 +176,16 @@ async def test_a_session_login_over_the_socket_is_refused_with_a_code():
         ],
     }
     await ws.close()
+
+
+async def test_a_socket_counts_its_subscriptions_and_the_messages_sent():
+    from kernel.metrics import LIVE_EVENTS_DELIVERED, SUBSCRIBERS
+
+    before_subscribers = SUBSCRIBERS._value.get()
+    before_sent = LIVE_EVENTS_DELIVERED.labels("serverTime")._value.get()
+    _, (raw,) = await sync_to_async(_user_with_tokens)(1)
+    ws = await _socket_with(raw)
+
+    assert SUBSCRIBERS._value.get() == before_subscribers + 1
+    assert LIVE_EVENTS_DELIVERED.labels("serverTime")._value.get() == before_sent + 1
+    await ws.close()

@@ -59,8 +59,8 @@ def _finalize(lot: Lot, at) -> None:
     seller = listing.shop.identity.user
     title = listing.title
     if sold:
-        # The deal and its notice are part of the sale: one transaction, never one without
-        # the other.
+        # The deal is part of the sale: one transaction, never one without the other. Its
+        # notice (a PDF in the store) follows the commit: deals.services.deals_issue_notices.
         deal = deal_open(lot=lot)
         deadline = f"{deal.contract_deadline:%Y年%m月%d日}"
         notify(

@@ -1,7 +1,7 @@
-"""The SMS outbox: backends, delivery after commit, and retries by sms_dispatch / worker."""
+"""The SMS outbox: backends, queued by the operation, delivered and retried by the worker's
+sms loop (sms_dispatch_due) or sms_dispatch."""
 
 import json
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -11,13 +11,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from kernel.logs import RequestIdFilter, request_id_bound
 from notifications.models import SmsMessage, SmsStatus
-from notifications.services import sms_send
-from notifications.sms import ConsoleBackend
+from notifications.services import sms_dispatch_due, sms_send
+from notifications.sms import ConsoleBackend, InMemoryBackend
 
 PHONE = "13812345678"
 TEXT = "【专利拍卖】您的验证码为123456，5分钟内有效。"
@@ -76,12 +78,20 @@ def gateway(settings, monkeypatch):
 
 
 @pytest.fixture
+def sms_outbox():
+    """What the backend was given, nothing delivered on reading (this module tests the
+    delivery itself)."""
+    return InMemoryBackend.outbox
+
+
+@pytest.fixture
 def send_and_commit(django_capture_on_commit_callbacks):
-    """Queue a message and run the commit hooks, as the end of a real operation would."""
+    """Queue a message, commit, and let one round of the worker's sms loop deliver it."""
 
     def send(phone: str = PHONE, text: str = TEXT) -> SmsMessage:
         with django_capture_on_commit_callbacks(execute=True):
             message = sms_send(phone=phone, text=text)
+        sms_dispatch_due()
         message.refresh_from_db()
         return message
 
@@ -175,7 +185,7 @@ def test_an_unset_gateway_url_marks_the_message_failed(gateway, send_and_commit,
     assert gateway.requests == []
 
 
-# Delivery after commit
+# Queued by the operation, delivered by the worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -191,19 +201,57 @@ def test_an_sms_queued_in_a_transaction_that_rolls_back_is_never_sent(sms_outbox
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_sms_queued_in_a_committed_transaction_is_sent_exactly_once_after_the_commit(
-    sms_outbox,
-):
-    # when
+def test_a_committed_sms_is_only_queued_and_the_worker_sends_it_exactly_once(gateway):
+    # when: the operation commits
     with transaction.atomic():
         message = sms_send(phone=PHONE, text=TEXT)
-        assert sms_outbox == []
+
+    # then: nothing went to the gateway from the operation or its commit
+    assert gateway.requests == []
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.QUEUED, 0)
+
+    # when: the worker's sms loop runs twice
+    first, second = sms_dispatch_due(), sms_dispatch_due()
 
     # then
-    assert sms_outbox == [(PHONE, TEXT)]
+    assert first == {SmsStatus.SENT: 1, SmsStatus.FAILED: 0, SmsStatus.EXPIRED: 0}
+    assert second == {SmsStatus.SENT: 0, SmsStatus.FAILED: 0, SmsStatus.EXPIRED: 0}
+    assert len(gateway.requests) == 1
     message.refresh_from_db()
-    assert message.status == SmsStatus.SENT
-    assert message.attempts == 1
+    assert (message.status, message.attempts) == (SmsStatus.SENT, 1)
+
+
+@pytest.mark.django_db
+def test_the_worker_retries_a_failed_sms_only_after_the_retry_delay(gateway, send_and_commit):
+    gateway.status = 500
+    message = send_and_commit()
+    assert message.status == SmsStatus.FAILED
+    gateway.status = 200
+
+    assert sms_dispatch_due()[SmsStatus.SENT] == 0  # too soon
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        assert sms_dispatch_due()[SmsStatus.SENT] == 1
+
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENT, 2)
+    assert len(gateway.requests) == 2
+
+
+@pytest.mark.django_db
+def test_an_sms_keeps_the_request_id_that_queued_it_for_the_workers_log(gateway, caplog):
+    gateway.status = 500
+    with request_id_bound("req-sms-1"):
+        message = sms_send(phone=PHONE, text=TEXT)
+    assert message.request_id == "req-sms-1"
+
+    caplog.handler.addFilter(RequestIdFilter())
+    with caplog.at_level("WARNING", logger="notifications.services"):
+        sms_dispatch_due()
+
+    assert [(record.request_id, record.getMessage()) for record in caplog.records] == [
+        ("req-sms-1", f"sms {message.pk} to 5678 failed: HTTP Error 500: Internal Server Error")
+    ]
 
 
 # sms_dispatch
@@ -307,34 +355,22 @@ def test_sms_dispatch_by_default_gives_up_after_five_attempts(sms_outbox):
 # worker
 
 
-@pytest.fixture
-def restore_signal_handlers():
-    """The worker installs SIGTERM/SIGINT handlers; put pytest's back afterwards."""
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_one_worker_round_delivers_a_queued_message(sms_outbox, restore_signal_handlers):
-    # given: a message whose commit-time delivery never happened (the process died)
-    message = SmsMessage.objects.create(phone=PHONE, text=TEXT)
-    SmsMessage.objects.filter(pk=message.pk).update(
-        created_at=timezone.now() - timedelta(minutes=1)
-    )
+def test_one_worker_round_delivers_a_queued_message():
+    # given
+    message = sms_send(phone=PHONE, text=TEXT)
     assert message.status == SmsStatus.QUEUED
     out = StringIO()
 
     # when
-    call_command("worker", "--once", "--interval", "0", stdout=out)
+    call_command("worker", "--once", "--loops", "sms", stdout=out)
 
     # then
-    assert sms_outbox == [(PHONE, TEXT)]
+    assert InMemoryBackend.outbox == [(PHONE, TEXT)]
     message.refresh_from_db()
     assert message.status == SmsStatus.SENT
     assert message.attempts == 1
-    assert out.getvalue() == "worker: started (every 0 s)\nworker: stopped\n"
+    assert out.getvalue() == ""
 
 
 # ConsoleBackend
@@ -349,16 +385,13 @@ def test_the_console_backend_writes_one_line_per_message(capsys):
 
 
 @pytest.mark.django_db
-def test_sms_dispatch_leaves_a_fresh_queued_message_to_the_request_that_committed_it(sms_outbox):
-    fresh = SmsMessage.objects.create(phone="13900000006", text="新", status=SmsStatus.QUEUED)
-    stale = SmsMessage.objects.create(phone="13900000007", text="旧", status=SmsStatus.QUEUED)
-    SmsMessage.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+def test_sms_dispatch_delivers_fresh_queued_messages_oldest_first():
+    SmsMessage.objects.create(phone="13900000006", text="先", status=SmsStatus.QUEUED)
+    SmsMessage.objects.create(phone="13900000007", text="后", status=SmsStatus.QUEUED)
 
-    dispatch()
+    assert dispatch() == "sms_dispatch: sent 2, failed 0\n"
 
-    assert sms_outbox == [("13900000007", "旧")]
-    fresh.refresh_from_db()
-    assert fresh.status == SmsStatus.QUEUED
+    assert InMemoryBackend.outbox == [("13900000006", "先"), ("13900000007", "后")]
 
 
 def test_a_malformed_gateway_answer_is_a_recorded_failure(settings):

@@ -7,7 +7,7 @@ from accounts.models import SmsCodePurpose
 from accounts.services.auth import sms_code_send
 from kernel.clock import now
 from notifications.models import SmsMessage, SmsStatus
-from notifications.services import sms_deliver, sms_send
+from notifications.services import sms_deliver, sms_dispatch_due, sms_send
 from tests.conftest import last_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +33,7 @@ def test_a_code_that_could_not_be_sent_in_time_expires_unsent_and_is_redacted(se
         redacted_text="验证码为******",
         expires_at=now() + timedelta(minutes=5),
     )
+    sms_dispatch_due()  # the worker's sms loop
     message.refresh_from_db()
     assert message.status == SmsStatus.FAILED
     assert message.text == "验证码为123456"  # kept for a retry while still useful
