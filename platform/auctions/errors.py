@@ -9,6 +9,10 @@ class AuctionErrorCode(ErrorCode):
         _("This pull has already been decided."),
     )
     LOT_ALREADY_ENDED = "LOT_ALREADY_ENDED", _("The lot has already ended.")
+    LOT_UNDER_REVIEW = (
+        "LOT_UNDER_REVIEW",
+        _("Bidding on this lot is paused while staff review its patent's legal status."),
+    )
     SESSION_TIMES_INVALID = (
         "SESSION_TIMES_INVALID",
         _("The notice must start before bidding, and bidding must start before it ends."),

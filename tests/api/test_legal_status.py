@@ -171,6 +171,32 @@ def test_a_rejected_pull_lets_bidding_go_on_and_tells_nobody(signed_in_as):
     assert pulled_notices() == []
 
 
+def test_while_a_pull_waits_for_staff_nobody_may_bid(signed_in_as):
+    listing = ListingFactory(status="IN_AUCTION", season_opt_in=True)
+    registry(listing.patent_number, LegalStatus.LAPSED)
+    the_lot = lot(phase="NOTICE", listing=listing)
+    buyer = signed_in_as(bidder(the_lot))
+    bid = {
+        "input": {
+            "lotId": gid("Lot", the_lot.pk),
+            "amount": "100000",
+            "idempotencyKey": "pull-0001",
+        }
+    }
+    with time_machine.travel(the_lot.session.bidding_starts_at, tick=False):
+        call_command("legal_status_check")
+    manager = signed_in_as(auction_manager())
+    [pull] = manager(QUEUE)["data"]["lotPullQueue"]
+
+    with time_machine.travel(the_lot.session.bidding_starts_at + timedelta(minutes=1)):
+        paused = buyer(BID, bid)["data"]["bidPlace"]
+        manager(DECIDE, {"input": {"id": pull["id"], "approve": False}})
+        resumed = buyer(BID, bid)["data"]["bidPlace"]
+
+    assert error_codes(paused) == ["LOT_UNDER_REVIEW"]
+    assert resumed == {"bid": {"seq": 1}, "errors": []}
+
+
 def test_a_sold_patent_found_transferred_at_the_deal_is_flagged_for_staff(signed_in_as):
     listing = ListingFactory(status="SOLD", season_opt_in=True)
     the_lot = lot(phase="BIDDING", listing=listing, result="SOLD")

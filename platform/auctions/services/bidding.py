@@ -8,11 +8,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from auctions.errors import AuctionErrorCode
 from auctions.events import bid_placed, publish_lot_events
-from auctions.models import Bid, Lot, ProxyBid, Registration
+from auctions.models import Bid, Lot, LotPull, LotPullStatus, ProxyBid, Registration
 from kernel.clock import db_clock, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from listings.services import clean_price
@@ -264,7 +264,13 @@ def _registration_with_snapshot(user, lot_id: int, key: str) -> Registration:
             Registration.objects.filter(lot_id=lot_id, user=user)
             .select_related("lot__session")
             .only(*_REGISTRATION_COLUMNS)
-            .annotate(clock_=db_clock(), replay_id_=_replay_of(OuterRef("pk"), key))
+            .annotate(
+                clock_=db_clock(),
+                replay_id_=_replay_of(OuterRef("pk"), key),
+                pull_pending_=Exists(
+                    LotPull.objects.filter(lot_id=OuterRef("lot_id"), status=LotPullStatus.PENDING)
+                ),
+            )
             .order_by()[:1]
         ),
         None,
@@ -308,6 +314,8 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     if registration.replay_id_ is not None:
         return _replayed(registration.replay_id_, amount)
     _require_approved(registration)
+    if registration.pull_pending_:  # its patent became unsellable: staff decide first
+        raise DomainError(AuctionErrorCode.LOT_UNDER_REVIEW, field="lotId")
     snapshot = registration.lot
     if registration.clock_ < snapshot.session.bidding_starts_at:
         raise DomainError(AuctionErrorCode.LOT_NOT_OPEN, field="lotId")
