@@ -7,6 +7,7 @@ Screenshots of each step are left in var/screenshots/ (``BROWSER_SCREENSHOTS``).
 
 import io
 import struct
+import time
 import zlib
 from datetime import timedelta
 
@@ -88,7 +89,11 @@ def submit_verification(phone: str, name: str) -> Verification:
     )
 
 
-def shot(browser, name: str) -> None:
+def shot(browser, name: str, *, pdf: bool = False) -> None:
+    if pdf:
+        # Chromium's viewer paints its pages a moment after the frame has loaded, in its
+        # own process the page cannot observe: wait, or the picture shows an empty frame.
+        time.sleep(2)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / f"admin-{name}.png"))
 
@@ -153,7 +158,7 @@ def test_a_reviewer_logs_in_and_rejects_the_longest_waiting_verification_with_a_
         f"/admin/files/privatefile/{oldest.certificate_id}/download/"
     )
     browser.execute_script("arguments[0].scrollIntoView()", frame)
-    shot(browser, "3-verification")
+    shot(browser, "3-verification", pdf=True)
 
     form = browser.find_element(By.ID, "review-decision")
     form.find_element(By.ID, "id_reason").send_keys("证书照片模糊，请重新上传")
@@ -218,7 +223,7 @@ def test_auction_staff_see_a_deals_notice_and_payment_proof_on_its_page(
     ], links
     assert len(previews) == len(links)
     browser.execute_script("arguments[0].scrollIntoView()", frames[0])
-    shot(browser, "5-deal-notice")
+    shot(browser, "5-deal-notice", pdf=True)
     browser.execute_script("arguments[0].scrollIntoView()", frames[1])
     shot(browser, "6-deal-contract")
     browser.execute_script("arguments[0].scrollIntoView()", image)
