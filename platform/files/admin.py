@@ -37,7 +37,8 @@ def file_preview(file: PrivateFile | None):
         shown = format_html(
             '<iframe src="{}" title="{}" style="width:100%;min-width:32rem;height:36rem;'
             'border:1px solid #ccc"></iframe>',
-            url,
+            # Chromium's viewer: no page thumbnails (half a narrow frame), page fitted to width
+            f"{url}#navpanes=0&view=FitH",
             file.name,
         )
     else:

@@ -183,7 +183,7 @@ def test_a_deals_documents_are_previewed_inline_with_a_download_link():
     client = signed_in(runner)
     page = client.get(reverse("admin:deals_deal_change", args=[deal.pk])).content.decode()
     preview = reverse("admin:files_privatefile_preview", args=[deal.notice.pk])
-    assert f'<iframe src="{preview}"' in page
+    assert f'<iframe src="{preview}#navpanes=0&amp;view=FitH"' in page
     assert reverse("admin:files_privatefile_download", args=[deal.notice.pk]) in page
 
     response = client.get(preview)
