@@ -105,6 +105,9 @@ MIDDLEWARE = [
     "config.ops.RequestIdMiddleware",  # issue 13: request id, request count, /healthz /readyz
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's CSS and JS under Daphne with DEBUG off (from STATIC_ROOT, after
+    # `manage.py collectstatic`); with DEBUG on, straight from the apps.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
