@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -52,6 +53,14 @@ def _pk(global_id: relay.GlobalID | None, model, field: str) -> int | None:
 
 @strawberry.type
 class AuctionQuery:
+    lot: LotType | None = strawberry_django.node(
+        description="One lot by id (the detail page; re-read it after a gap in a live feed)."
+    )
+
+    @strawberry.field(description="The server's time now: count down from this, not the device.")
+    def server_time(self) -> datetime:
+        return now()
+
     @strawberry_django.connection(
         DjangoListConnection[SeasonType], description="Auction seasons, newest first."
     )

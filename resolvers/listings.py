@@ -84,6 +84,10 @@ def _listing_payload(call) -> ListingPayload:
 
 @strawberry.type
 class ListingQuery:
+    listing: ListingNode | None = strawberry_django.node(
+        description="One listing by id, if you may see it (null otherwise)."
+    )
+
     @strawberry.field(description="The current 《商品发布协议》; accept it by sending its version.")
     def listing_agreement(self) -> AgreementType | None:
         return agreement_current(AgreementKind.LISTING_AGREEMENT)

@@ -1,11 +1,12 @@
 import strawberry
+import strawberry_django
 
 from accounts.models import Identity
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
 from schema.context import Info
 from schema.permissions import IsAuthenticated
-from schema.shops import AgreementType, ShopApplyInput, ShopPayload, ShopUpdateInput
+from schema.shops import AgreementType, ShopApplyInput, ShopPayload, ShopType, ShopUpdateInput
 from shops.models import Shop
 from shops.services import shop_apply, shop_update
 
@@ -15,6 +16,10 @@ from .payloads import payload
 
 @strawberry.type
 class ShopQuery:
+    shop: ShopType | None = strawberry_django.node(
+        description="One shop by id, if you may see it (null otherwise)."
+    )
+
     @strawberry.field(description="The current 《开店须知》; accept it by sending its version.")
     def shop_notice(self) -> AgreementType | None:
         return agreement_current(AgreementKind.SHOP_NOTICE)

@@ -187,6 +187,16 @@ class LotType(relay.Node):
     def server_time(self) -> datetime:
         return now()
 
+    @strawberry_django.field(
+        only=["start_price", "current_price", "increment", "result", "ends_at"],
+        description="The lowest valid bid now (the start price, then the current price plus "
+        "one increment); null once the lot has ended.",
+    )
+    def next_minimum_bid(self) -> Decimal | None:
+        if self.result or self.ends_at <= now():
+            return None
+        return self.next_minimum_bid()
+
     @strawberry_django.field(only=["ends_at", "result"], description="Seconds until the end.")
     def time_left_seconds(self) -> float:
         return 0.0 if self.result else max(0.0, (self.ends_at - now()).total_seconds())

@@ -33,7 +33,11 @@ RULES = {
         "identityQueue": staff(Perm.REVIEW_IDENTITY),
         "shopQueue": staff(Perm.REVIEW_SHOP),
         "listingAgreement": PUBLIC,
-        "documentVerify": PUBLIC,  # anyone holding a printed serial and code
+        "documentVerify": PUBLIC,
+        "lot": PUBLIC,  # the hall's detail page; visibility by the type's queryset
+        "listing": PUBLIC,
+        "shop": PUBLIC,
+        "serverTime": PUBLIC,  # anyone holding a printed serial and code
         "listings": PUBLIC,
         "myListings": SIGNED_IN,
         "listingQueue": staff(Perm.REVIEW_LISTING),
