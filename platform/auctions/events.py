@@ -56,9 +56,14 @@ class LotEnded(LotEvent):
 
 
 def bid_placed(lot: Lot, bid: Bid) -> BidPlaced:
+    return bid_placed_in(lot.session_id, bid)
+
+
+def bid_placed_in(session_id: int, bid: Bid) -> BidPlaced:
+    """The event of an accepted bid (as published, and as replayed from the database)."""
     return BidPlaced(
-        lot_id=lot.pk,
-        session_id=lot.session_id,
+        lot_id=bid.lot_id,
+        session_id=session_id,
         seq=bid.seq,
         amount=bid.amount,
         bidder_number=bid.bidder_number,

@@ -121,26 +121,14 @@ def bids_placed_between(
 ) -> list:
     """The lot's accepted bids with ``after_seq < seq <= upto_seq``, oldest first, as the
     live events they were published as (for a watcher that missed some)."""
-    from .events import BidPlaced
+    from .events import bid_placed_in
 
-    rows = (
+    bids = (
         Bid.objects.filter(lot_id=lot_id, seq__gt=after_seq, seq__lte=upto_seq)
         .order_by("seq")
-        .values_list("seq", "amount", "bidder_number", "is_proxy", "placed_at", "ends_at_after")
+        .only("lot_id", "seq", "amount", "bidder_number", "is_proxy", "placed_at", "ends_at_after")
     )[:limit]
-    return [
-        BidPlaced(
-            lot_id=lot_id,
-            session_id=session_id,
-            seq=seq,
-            amount=amount,
-            bidder_number=number,
-            is_proxy=is_proxy,
-            at=at,
-            ends_at=ends_at,
-        )
-        for seq, amount, number, is_proxy, at, ends_at in rows
-    ]
+    return [bid_placed_in(session_id, bid) for bid in bids]
 
 
 # -- issue 14: legal status re-checks -----------------------------------------------------
