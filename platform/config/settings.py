@@ -225,6 +225,14 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# issue 13: an S3-compatible object store instead (docs/operations.md, files.storage):
+# s3://[KEY:SECRET@]BUCKET[/PREFIX]?endpoint_url=…&region=…; downloads are then presigned
+# URLs of the store and nothing is written under PRIVATE_MEDIA_ROOT.
+STORAGE_URL = env("STORAGE_URL")
+if STORAGE_URL:
+    from files.storage import storage_from_url
+
+    STORAGES["default"] = storage_from_url(STORAGE_URL)
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Batch import of listings (xlsx): the workbook's size cap and its data-row cap.
 LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
