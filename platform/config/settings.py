@@ -343,3 +343,16 @@ LOGGING["handlers"]["console"]["filters"] = ["request_id"]
 if PRODUCTION or env_bool("LOG_JSON", False):
     LOGGING["formatters"] = {"json": {"()": "kernel.logs.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# issue 13: optional error reporting (kernel.sentry), in web and worker processes alike;
+# nothing is imported without a DSN. Environment defaults to DJANGO_ENV's value.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from kernel.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", env("DJANGO_ENV", "development")),
+        release=env("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
