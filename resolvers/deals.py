@@ -141,8 +141,10 @@ class DealMutation:
         )
 
     @strawberry.mutation(
-        description="The buyer confirms delivery (交割); the transaction certificate is "
-        "issued at once.",
+        description="The buyer confirms delivery (交割) once the lot's bid log verifies; "
+        "the deal is then DELIVERED with certificatePending true, and the worker issues the "
+        "transaction certificate after this commits (usually within a second; both parties "
+        "are told).",
         permission_classes=[IsAuthenticated],
     )
     def deal_delivery_confirm(self, info: Info, input: DealIdInput) -> DealPayload:

@@ -88,7 +88,19 @@ class DealType(relay.Node):
     delivered_at: datetime | None = strawberry_django.field(
         description="When delivery (交割) was confirmed."
     )
-    certificate: FileType | None = strawberry_django.field(description="《交易凭证》.")
+    certificate: FileType | None = strawberry_django.field(
+        description="《交易凭证》: null until issued (see certificatePending)."
+    )
+
+    @strawberry_django.field(
+        only=["status", "certificate_id"],
+        description="True from the delivery confirmation until 《交易凭证》 exists: the "
+        "worker renders and stores it after the confirmation commits (usually within a "
+        "second); the parties are told when it is issued.",
+    )
+    def certificate_pending(self) -> bool:
+        return self.status == DealStatus.DELIVERED and self.certificate_id is None
+
     certified_at: datetime | None = strawberry_django.field(
         description="When 《交易凭证》 was issued."
     )

@@ -247,3 +247,50 @@ def live_server_url(django_db_setup):
     reactor.callFromThread(server.stop)
     thread.join(timeout=10)
     settings.WEBSOCKET_ALLOWED_ORIGINS.remove(origin)
+
+
+# -- the object store (issue 13) -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The session's local S3 endpoint (``tests.s3.S3Endpoint``: moto in server mode in a
+    process of its own, on a free port). ``s3_endpoint.env(bucket=s3_endpoint.new_bucket())``
+    points product subprocesses at a fresh bucket."""
+    from tests.s3 import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+class S3Storage:
+    """What ``s3_storage`` yields: the endpoint, the test's bucket, and the bucket's keys."""
+
+    def __init__(self, endpoint, bucket: str) -> None:
+        self.endpoint = endpoint
+        self.bucket = bucket
+
+    def keys(self) -> list[str]:
+        return self.endpoint.keys(self.bucket)
+
+    def get(self, key: str) -> bytes:
+        return self.endpoint.get(self.bucket, key)
+
+
+@pytest.fixture
+def s3_storage(s3_endpoint, settings, _test_settings):
+    """The product's default storage in this process is a fresh bucket of ``s3_endpoint``,
+    as ``STORAGE_URL`` would make it (``settings.STORAGES``)."""
+    s3_endpoint.start()  # a test that stopped it may have left it down
+    bucket = s3_endpoint.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": s3_endpoint.storages(bucket)}
+    return S3Storage(s3_endpoint, bucket)
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_backend(request):
+    """Runs a test on both storages: local disk (``"local"``, the autouse default) and the
+    object store (``"s3"``: ``s3_storage`` set up)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param

@@ -78,15 +78,16 @@ def _check_redis() -> None:
 
 
 def _check_storage() -> None:
-    """The upload directory exists (or can be made) and is writable; another store is
-    asked about a name (one HEAD request: reachable, credentials accepted)."""
+    """The upload directory exists (or can be made) and is writable; the object store is
+    asked about its bucket (one HEAD within 2 s, no retry: reachable, bucket there,
+    credentials accepted)."""
     if isinstance(default_storage, FileSystemStorage):
         location = default_storage.location
         os.makedirs(location, exist_ok=True)
         if not os.access(location, os.W_OK | os.X_OK):
             raise PermissionError(f"{location} is not writable")
     else:
-        default_storage.exists("readyz-probe")
+        default_storage.probe()
 
 
 def _check_worker() -> None:

@@ -225,6 +225,14 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# issue 13: an S3-compatible object store instead (docs/operations.md, files.storage):
+# s3://[KEY:SECRET@]BUCKET[/PREFIX]?endpoint_url=…&region=…; downloads are then presigned
+# URLs of the store and nothing is written under PRIVATE_MEDIA_ROOT.
+STORAGE_URL = env("STORAGE_URL")
+if STORAGE_URL:
+    from files.storage import storage_from_url
+
+    STORAGES["default"] = storage_from_url(STORAGE_URL)
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Batch import of listings (xlsx): the workbook's size cap and its data-row cap.
 LISTING_IMPORT_MAX_BYTES = env_int("LISTING_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
@@ -335,3 +343,16 @@ LOGGING["handlers"]["console"]["filters"] = ["request_id"]
 if PRODUCTION or env_bool("LOG_JSON", False):
     LOGGING["formatters"] = {"json": {"()": "kernel.logs.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# issue 13: optional error reporting (kernel.sentry), in web and worker processes alike;
+# nothing is imported without a DSN. Environment defaults to DJANGO_ENV's value.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from kernel.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", env("DJANGO_ENV", "development")),
+        release=env("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.views.decorators.http import require_GET
+
+from files.views import file_response
 
 from .selectors import data_room_can_view, data_room_from_token
 from .services import data_room_download_record
@@ -20,13 +21,7 @@ def download(request, token: str):
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not data_room_can_view(user=user, listing=document.listing):
         raise Http404
+    # Logged when the link is used, before the bytes are served: by this view on local
+    # disk, by the store behind the redirect to its presigned URL otherwise.
     data_room_download_record(user=user, document=document)
-    response = FileResponse(
-        default_storage.open(document.file.stored_name, "rb"),
-        as_attachment=True,
-        filename=document.file.name,
-        content_type=document.file.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(document.file, as_attachment=True)

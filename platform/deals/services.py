@@ -279,37 +279,74 @@ def deal_payment_proof_upload(*, user, deal_id: int, proof) -> Deal:
 
 @transaction.atomic
 def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
-    """The buyer confirms delivery (交割); the transaction certificate is issued at once,
-    carrying the lot's verified bid-log hash."""
+    """The buyer confirms delivery (交割) of a deal whose bid log verifies. The transaction
+    certificate follows the commit (``deals_issue_certificates``, the worker's documents
+    loop): the deal is DELIVERED, its certificate pending, until then."""
     deal = _party_deal(user, deal_id, buyer_only=True)
     _expect(deal, DealStatus.PAID)
     lot = Lot.objects.select_related("session__season").get(pk=deal.lot_id)
     check = bid_chain_verify(lot)
     if not check.verified:
         raise DomainError(DealErrorCode.CHAIN_NOT_VERIFIED, field="dealId")
-    at = now()
-    deal.delivered_at = at
+    deal.delivered_at = now()
     deal.chain_head = check.head_hash
+    deal.status = DealStatus.DELIVERED
+    deal.save(update_fields=["delivered_at", "chain_head", "status"])
+    return deal
+
+
+def deals_issue_certificates(*, limit: int = 20) -> int:
+    """Render and store the transaction certificate of each delivered deal, exactly once.
+
+    As ``deals_issue_notices``: the deal is claimed under its row lock (``skip_locked``),
+    re-checked (still DELIVERED, no certificate), and the certificate file, the deal's
+    CERTIFIED status and the parties' messages are recorded in the claim's transaction. A
+    worker that dies after storing the PDF but before the commit leaves nothing recorded
+    (the bytes are an orphan for ``files_prune``) and the next round issues it again,
+    identical but for its verification code (dated the day of delivery). Returns how many
+    certificates were issued."""
+    issued = 0
+    waiting = Deal.objects.filter(status=DealStatus.DELIVERED, certificate__isnull=True)
+    for deal_id in list(waiting.order_by("pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("buyer__verification", "seller__verification", "lot__listing")
+                .filter(pk=deal_id, status=DealStatus.DELIVERED, certificate__isnull=True)
+                .first()
+            )
+            if deal is None:
+                continue
+            _certificate_issue(deal)
+            issued += 1
+    return issued
+
+
+def _certificate_issue(deal: Deal) -> None:
+    lot = Lot.objects.select_related("session__season", "listing").get(pk=deal.lot_id)
+    check = bid_chain_verify(lot)
+    delivered_on = deal.delivered_at.astimezone(SHANGHAI).date()
     _, verification = _document_register(
-        deal, kind=DocumentKind.CERTIFICATE, issued_on=local_today(), chain_head=check.head_hash
+        deal, kind=DocumentKind.CERTIFICATE, issued_on=delivered_on, chain_head=deal.chain_head
     )
     pdf = certificate_pdf(
         CertificateData(
             serial=deal.serial,
-            issued_on=local_today(),
-            listing_title=deal.lot.listing.title,
-            listing_type_label=deal.lot.listing.get_type_display(),
-            patent_number=deal.lot.listing.patent_number or None,
+            issued_on=delivered_on,
+            listing_title=lot.listing.title,
+            listing_type_label=lot.listing.get_type_display(),
+            patent_number=lot.listing.patent_number or None,
             buyer_name=_buyer_name(deal),
             seller_name=_seller_name(deal),
             final_price=deal.price,
             deal_at=deal.dealt_at,
             contract_uploaded_on=deal.contract_uploaded_at.astimezone(SHANGHAI).date(),
             paid_on=deal.paid_at.astimezone(SHANGHAI).date(),
-            delivered_on=at.astimezone(SHANGHAI).date(),
+            delivered_on=delivered_on,
             bid_count=check.length,
-            bid_chain_head=check.head_hash,
-            bid_chain_verified=True,
+            bid_chain_head=deal.chain_head,
+            # verified when delivery was confirmed; a log altered since shows here
+            bid_chain_verified=check.verified and check.head_hash == deal.chain_head,
             verification=verification,
         )
     )
@@ -321,9 +358,9 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
         file_type=PDF,
     )
     _share(deal.certificate, deal.seller)
-    deal.certified_at = at
+    deal.certified_at = now()
     deal.status = DealStatus.CERTIFIED
-    deal.save()
+    deal.save(update_fields=["certificate", "certified_at", "status"])
     _tell_both(
         deal,
         kind="deal.certified",
@@ -331,7 +368,12 @@ def deal_delivery_confirm(*, user, deal_id: int) -> Deal:
         text=f"【省技术产权交易市场】成交{deal.serial}已确认交割，《交易凭证》已出具，"
         "可在交易记录中下载。",
     )
-    return deal
+
+
+def deals_issue_documents() -> int:
+    """One round of the worker's documents loop: new deals' notices, then delivered deals'
+    certificates. Returns how many documents were issued."""
+    return deals_issue_notices() + deals_issue_certificates()
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from django.urls import reverse
 from kernel.permissions import Perm, staff_can
 
 from .models import FileKind, PrivateFile
+from .storage import presigned_url, storage_is_remote
 
 SIGNING_SALT = "files.download"
 
@@ -41,10 +42,14 @@ def file_can_download(*, user, file: PrivateFile) -> bool:
     return any(reader.pk == user.pk for reader in file.readers.all())
 
 
-def file_signed_path(*, user, file: PrivateFile) -> str | None:
-    """A short-lived download path for ``file``, or None when ``user`` may not have it."""
+def file_signed_path(*, user, file: PrivateFile, as_attachment: bool = True) -> str | None:
+    """A short-lived download link for ``file``, or None when ``user`` may not have it: with
+    the object store a presigned URL of the store (the bytes never pass through a web
+    process), on local disk a signed path to ``files.views.download``."""
     if not file_can_download(user=user, file=file):
         return None
+    if storage_is_remote():
+        return presigned_url(file, as_attachment=as_attachment)
     token = signing.TimestampSigner(salt=SIGNING_SALT).sign_object(
         {"f": str(file.pk), "u": user.pk}
     )

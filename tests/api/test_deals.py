@@ -13,6 +13,7 @@ from pdfminer.high_level import extract_text
 
 from auctions.services.bidding import bid_place
 from deals.models import Deal, Strike
+from deals.services import deals_issue_documents
 from kernel.clock import SHANGHAI, now
 from tests.api.helpers import error_codes, gid
 from tests.factories import (
@@ -33,7 +34,7 @@ DEAL_FIELDS = """
   buyerName sellerName
   buyerBidderNumber chainHead contractTemplateUrl
   notice { name url } contract { name url } paymentProof { name url }
-  certificate { name url }
+  certificate { name url } certificatePending
   steps { name done deadline }
 """
 MY_DEALS = f"{{ myDeals {{ edges {{ node {{ {DEAL_FIELDS} }} }} }} }}"
@@ -109,8 +110,14 @@ def test_a_deal_runs_from_its_notice_to_its_certificate(signed_in_as, sms_outbox
 
     delivered = buyer(DELIVER, {"id": deal["id"]})["data"]["dealDeliveryConfirm"]
     assert delivered["errors"] == []
-    final = delivered["deal"]
-    assert final["status"] == "CERTIFIED"
+    pending = delivered["deal"]
+    assert pending["status"] == "DELIVERED"
+    assert (pending["certificate"], pending["certificatePending"]) == (None, True)
+    assert pending["chainHead"] == the_lot.head_hash
+
+    assert deals_issue_documents() == 1  # the worker's documents loop, after the commit
+    final = buyer(MY_DEALS)["data"]["myDeals"]["edges"][0]["node"]
+    assert final["status"] == "CERTIFIED" and final["certificatePending"] is False
     assert all(step["done"] for step in final["steps"])
     certificate = pdf_text(download(final["certificate"]["url"]))
     assert "交易凭证" in certificate and deal["serial"] in certificate

@@ -11,7 +11,12 @@ from django.test import Client
 
 from deals import documents
 from deals.models import Deal, DocumentKind, IssuedDocument
-from deals.services import deal_contract_upload, deal_delivery_confirm, deal_payment_proof_upload
+from deals.services import (
+    deal_contract_upload,
+    deal_delivery_confirm,
+    deal_payment_proof_upload,
+    deals_issue_certificates,
+)
 from tests.api.test_deals import pdf_text, sold_lot
 from tests.factories import pdf, png
 
@@ -49,6 +54,7 @@ def certified_deal():
         deal_contract_upload(user=deal.seller, deal_id=deal.pk, contract=pdf())
         deal_payment_proof_upload(user=buyer, deal_id=deal.pk, proof=png())
         deal_delivery_confirm(user=buyer, deal_id=deal.pk)
+        assert deals_issue_certificates() == 1  # the worker, after the commit
     deal.refresh_from_db()
     return deal, qr_contents
 

@@ -24,7 +24,7 @@ from auctions.services.legal_status import (
     lots_legal_status_check_due,
 )
 from config.ops import heartbeat
-from deals.services import deals_daily_duties, deals_issue_notices
+from deals.services import deals_daily_duties, deals_issue_documents
 from listings.imports.services import listing_imports_process_queued
 from notifications.services import sms_dispatch_due
 
@@ -42,7 +42,7 @@ def auction_clock() -> None:
 
 
 def deal_documents(running: Callable[[], bool]) -> None:
-    while running() and deals_issue_notices():
+    while running() and deals_issue_documents():
         pass
 
 
@@ -70,9 +70,10 @@ class Loop:
 LOOPS = [
     # Lot phase changes and ends are announced within about this.
     Loop("clock", 0.5, lambda running: auction_clock()),
-    # The outbox: a queued SMS leaves within about this; failed ones are retried later.
-    # Deal notices, rendered and stored after the lots' finalize transaction committed.
+    # Deal notices and certificates, rendered and stored after the transaction that made
+    # them due committed (the lots' finalize, the delivery confirmation).
     Loop("documents", 0.5, deal_documents),
+    # The outbox: a queued SMS leaves within about this; failed ones are retried later.
     Loop("sms", 0.5, lambda running: sms_dispatch_due()),
     Loop("imports", 1.0, lambda running: listing_imports_process_queued(should_continue=running)),
     Loop("daily", 60.0, lambda running: daily_duties()),

@@ -1,24 +1,27 @@
 from datetime import timedelta
+from itertools import islice
 
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 
 from files.models import PrivateFile
+from files.storage import stored_objects
 from kernel.clock import now
 
+BATCH = 500
 
-def _walk(directory: str = ""):
-    subdirectories, files = default_storage.listdir(directory)
-    for name in files:
-        yield f"{directory}/{name}" if directory else name
-    for subdirectory in subdirectories:
-        yield from _walk(f"{directory}/{subdirectory}" if directory else subdirectory)
+
+def batched(iterable, size):
+    iterator = iter(iterable)
+    while batch := tuple(islice(iterator, size)):
+        yield batch
 
 
 class Command(BaseCommand):
     help = (
         "Delete stored bytes that no PrivateFile row points to (uploads of operations that "
-        "were refused or rolled back after the bytes were written), older than --hours."
+        "were refused or rolled back after the bytes were written, documents of a worker "
+        "that died before its commit), older than --hours. Local disk or the object store."
     )
 
     def add_arguments(self, parser):
@@ -27,14 +30,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, hours: float, dry_run: bool, **options):
         cutoff = now() - timedelta(hours=hours)
+        # perhaps a transaction still in flight when younger than the cutoff
+        candidates = (name for name, modified in stored_objects() if modified <= cutoff)
         pruned = 0
-        for name in _walk():
-            if default_storage.get_modified_time(name) > cutoff:
-                continue  # perhaps a transaction still in flight
-            if PrivateFile.objects.filter(stored_name=name).exists():
-                continue
-            pruned += 1
-            if not dry_run:
-                default_storage.delete(name)
+        for names in batched(candidates, BATCH):
+            recorded = set(
+                PrivateFile.objects.filter(stored_name__in=names).values_list(
+                    "stored_name", flat=True
+                )
+            )
+            for name in names:
+                if name in recorded:
+                    continue
+                pruned += 1
+                if not dry_run:
+                    default_storage.delete(name)
         verb = "would delete" if dry_run else "deleted"
         self.stdout.write(f"files_prune: {verb} {pruned} orphaned file(s)")
