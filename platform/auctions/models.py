@@ -109,6 +109,12 @@ class Lot(models.Model):
         blank=True,
         related_name="+",
     )
+    # The leader's priority purchase right order (null: an ordinary bidder), kept with the
+    # leader so that a holder's match is judged from the locked row alone (a join read with
+    # the lock may return the leader as it was before the wait).
+    leader_priority_order = models.PositiveSmallIntegerField(
+        "领先者优先购买权顺序", null=True, blank=True
+    )
     bid_count = models.PositiveIntegerField("出价次数", default=0)
     last_seq = models.PositiveIntegerField("最新序号", default=0)
     head_hash = models.CharField("出价链头哈希", max_length=64, blank=True)

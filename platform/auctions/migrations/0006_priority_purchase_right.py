@@ -14,6 +14,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='lot',
+            name='leader_priority_order',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='领先者优先购买权顺序'),
+        ),
+        migrations.AddField(
             model_name='bid',
             name='priority_order',
             field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='优先购买权顺序'),

@@ -139,6 +139,7 @@ def _write_bid(
     lot.head_hash = bid.hash
     lot.current_price = amount
     lot.leader = registration
+    lot.leader_priority_order = registration.priority_order
     lot.bid_count += 1
     return bid
 
@@ -221,6 +222,7 @@ _LOT_COLUMNS_A_BID_CHANGES = [
     "head_hash",
     "current_price",
     "leader",
+    "leader_priority_order",
     "bid_count",
     "ends_at",
 ]
@@ -252,7 +254,7 @@ _LOCKED_COLUMNS = (
     "has_proxies",
     "session__bidding_starts_at",
     "session__season__anti_sniping_minutes",
-    "leader__priority_order",  # who holds the price, for a priority holder's match
+    "leader_priority_order",  # who holds the price, for a priority holder's match
 )
 
 
@@ -311,7 +313,7 @@ def _locked_with_clock(lot_id: int, registration: Registration, key: str) -> Lot
     meanwhile (a concurrent retry): one query."""
     return (
         Lot.objects.select_for_update(of=("self",))
-        .select_related("session__season", "leader")
+        .select_related("session__season")
         .only(*_LOCKED_COLUMNS)
         .annotate(clock_=db_clock(), replay_id_=_replay_of(registration.pk, key))
         .order_by()
@@ -332,7 +334,8 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     A priority purchase right holder (优先购买权人, ``Registration.priority_order``) may also
     bid the current price itself (a match): the holder then leads if it outranks the
     leader there (see :func:`_outranks`), judged under the lock from the leader's order
-    read with it. The match is recorded (and hashed) as under the right.
+    kept on the lot's row (``Lot.leader_priority_order``). The match is recorded (and
+    hashed) as under the right.
     """
     if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
@@ -367,7 +370,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
                         code = AuctionErrorCode.PRIORITY_ALREADY_LEADING
                     raise DomainError(code, field="amount")
                 _check_amount(lot, amount, holder=holder)
-                if match and not _outranks(registration.priority_order, lot.leader.priority_order):
+                if match and not _outranks(registration.priority_order, lot.leader_priority_order):
                     raise DomainError(AuctionErrorCode.PRIORITY_MATCH_OUTRANKED, field="amount")
             except DomainError:
                 # The lock query's replay check ran on the snapshot taken before it waited
