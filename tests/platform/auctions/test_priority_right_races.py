@@ -4,6 +4,7 @@ accepts (a price repeats only as a match by a holder who outranks the one it dis
 
 import itertools
 import random
+from functools import partial
 from decimal import Decimal
 
 import pytest
@@ -68,8 +69,8 @@ def test_a_raise_and_a_match_sent_together_keep_the_history_consistent():
         raiser = bob if the_lot.leader.user == alice else alice
         raise_, match = run_together(
             [
-                lambda: _bid(raiser, the_lot, price + 1000, f"race-raise-{round_}"),
-                lambda: _bid(first, the_lot, price, f"race-match-{round_}"),
+                partial(_bid, raiser, the_lot, price + 1000, f"race-raise-{round_}"),
+                partial(_bid, first, the_lot, price, f"race-match-{round_}"),
             ]
         )
 
