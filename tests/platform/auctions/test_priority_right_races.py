@@ -4,8 +4,8 @@ accepts (a price repeats only as a match by a holder who outranks the one it dis
 
 import itertools
 import random
-from functools import partial
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
