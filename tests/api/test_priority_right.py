@@ -73,7 +73,9 @@ def bid(client, the_lot, amount: str, key: str):
     return client(BID, variables)["data"]["bidPlace"]
 
 
-def test_the_earlier_holder_matching_the_highest_bid_wins_the_lot_at_that_price(signed_in_as):
+def test_the_earlier_holder_matching_the_highest_bid_wins_the_lot_at_that_price(
+    signed_in_as, sms_outbox
+):
     # given: a lot in its notice phase, an ordinary registrant and three holders
     the_lot = lot(phase="NOTICE")
     staff = signed_in_as(staff_user())
@@ -85,6 +87,7 @@ def test_the_earlier_holder_matching_the_highest_bid_wins_the_lot_at_that_price(
     assert marked["errors"] == []
     assert marked["registration"]["priorityRight"]["order"] == 1
     assert marked["registration"]["priorityRight"]["markedByName"] == "审核员甲"
+    assert sms_outbox[-1][0] == "13700000002" and "优先购买权人（顺序1）" in sms_outbox[-1][1]
     assert mark(staff, second_id, 2, basis="LICENSEE", reason="普通许可合同")["errors"] == []
     assert mark(staff, idle_id, 3)["errors"] == []
     lot_id = gid("Lot", the_lot.pk)

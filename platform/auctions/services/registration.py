@@ -16,6 +16,7 @@ from kernel.clock import SHANGHAI, db_now, now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
+from notifications.services import notify
 from reviews.models import ReviewStatus
 from reviews.services import review_kind_for, review_refuse_own, review_submit
 
@@ -138,7 +139,7 @@ def registration_priority_mark(
     staff_require(actor, Perm.REVIEW_REGISTRATION)
     registration = (
         Registration.objects.select_for_update(of=("self",))
-        .select_related("lot__session")
+        .select_related("lot__session", "lot__listing", "user")
         .filter(pk=registration_id)
         .first()
     )
@@ -179,6 +180,25 @@ def registration_priority_mark(
             "priority_marked_by",
             "priority_marked_at",
         ]
+    )
+    title, number = lot.listing.title, registration.bidder_number
+    if order is not None:
+        text = (
+            f"【省技术产权交易市场】您对「{title}」的竞买报名（竞买号{number}）已认定为优先购买权人"
+            f"（顺序{order}）。竞价时您可以与当前最高出价相同的价格出价；报名后未出价的，"
+            "视为放弃优先购买权。"
+        )
+    else:
+        text = (
+            f"【省技术产权交易市场】您对「{title}」的竞买报名（竞买号{number}）的优先购买权认定"
+            f"已撤销：{reason}"
+        )
+    notify(
+        user=registration.user,
+        kind="registration.priority",
+        title="优先购买权认定",
+        text=text,
+        subject=registration,
     )
     return registration
 

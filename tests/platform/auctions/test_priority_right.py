@@ -2,11 +2,13 @@
 bid and then leads; at one price a holder beats an ordinary bidder, an earlier order a
 later one, and of the same order the one who bid first keeps it."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -241,6 +243,18 @@ def test_the_chain_hashes_the_priority_right_and_verifies(auction):
 
     check = bid_chain_verify(auction)
     assert not check.verified and check.broken_at_seq == 2
+
+
+def test_bid_chain_verify_passes_on_a_lot_with_matches(auction):
+    ordinary, first, second = bidder(auction), holder(auction, 1), holder(auction, 2)
+    bid(ordinary, auction, 105000)
+    bid(second, auction, 105000)
+    bid(first, auction, 105000)
+    out = io.StringIO()
+
+    call_command("bid_chain_verify", str(auction.pk), stdout=out)
+
+    assert f"lot {auction.pk}: ok, 3 bids" in out.getvalue()
 
 
 def test_changing_a_matchs_recorded_order_breaks_the_chain(auction):
