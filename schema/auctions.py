@@ -436,7 +436,8 @@ class BidPlaceInput:
     )
     amount: Decimal = strawberry.field(
         description="First bid: start price + k increments (k >= 0); later: current price + "
-        "k increments (k >= 1)."
+        "k increments (k >= 1). A priority purchase right holder may also bid the current "
+        "price itself (a match) when it outranks the leader there."
     )
     idempotency_key: str = strawberry.field(
         description="8-64 characters, new for each bid: a retry with the same key and "
