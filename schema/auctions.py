@@ -193,7 +193,7 @@ class RegistrationType(relay.Node, ReviewableInterface):
 def _my_registrations(info: Info) -> Prefetch:
     user = info.context.user
     mine = Registration.objects.filter(user=user if user.is_authenticated else None).select_related(
-        "commitment_letter", "proxy"
+        "commitment_letter", "proxy", "priority_marked_by"
     )
     return Prefetch("registrations", queryset=mine, to_attr="mine")
 

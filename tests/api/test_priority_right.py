@@ -3,13 +3,28 @@ of different order before bidding, an ordinary bidder bids, the holders match, a
 earlier in order wins the lot at that price; the bid record, the chain and the deal say so."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from auctions.models import Registration
+from auctions.services.bidding import bid_place
+from kernel.clock import now
 from tests.api.helpers import error_codes, gid
-from tests.factories import UserFactory, VerificationFactory, lot, pdf, staff_user
+from tests.factories import (
+    UserFactory,
+    VerificationFactory,
+    _private_pdf,
+    auction_session,
+    bidder,
+    lot,
+    pdf,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +196,61 @@ def test_a_bidder_cannot_mark_itself_a_holder(signed_in_as):
     )
 
     assert response["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+HALL = """
+{ lots(first: 50) { edges { node {
+    id priorityRightHolderCount
+    myRegistration { bidderNumber priorityRight { order basis markedByName waivedAt } }
+    bids(first: 5) { edges { node { seq underPriorityRight } } }
+} } } }"""
+
+
+def _held_lot(session, user, staff):
+    """A lot where ``user`` is a marked holder that matched an ordinary bidder."""
+    the_lot = lot(session_obj=session)
+    Registration.objects.create(
+        lot=the_lot,
+        user=user,
+        commitment_letter=_private_pdf(user),
+        status="APPROVED",
+        submitted_at=now(),
+        bidder_number=f"{the_lot.pk:03d}900",
+        priority_order=1,
+        priority_basis="LICENSEE",
+        priority_reason="独占许可",
+        priority_marked_by=staff,
+        priority_marked_at=now(),
+    )
+    for who, key in ((bidder(the_lot), "o"), (user, "h")):
+        bid_place(
+            user=who,
+            lot_id=the_lot.pk,
+            amount=Decimal("100000.00"),
+            idempotency_key=f"hall-{key}-{the_lot.pk:05d}",
+        )
+
+
+def test_the_hall_with_priority_fields_does_not_grow_with_the_page(signed_in_as):
+    user, staff, session = UserFactory(), staff_user(), auction_session()
+    client = signed_in_as(user)
+
+    def count() -> tuple[int, dict]:
+        client(HALL)  # warm per-process caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client(HALL)
+        assert "errors" not in response, response
+        return len(captured), response["data"]["lots"]["edges"]
+
+    _held_lot(session, user, staff)
+    small, _ = count()
+    for _ in range(3):
+        _held_lot(session, user, staff)
+    large, edges = count()
+
+    assert large == small
+    assert len(edges) == 4
+    node = edges[0]["node"]
+    assert node["priorityRightHolderCount"] == 1
+    assert node["myRegistration"]["priorityRight"]["markedByName"] == "审核员甲"
+    assert [b["node"]["underPriorityRight"] for b in node["bids"]["edges"]] == [True, False]
