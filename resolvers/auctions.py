@@ -10,7 +10,11 @@ from strawberry_django.relay import DjangoListConnection
 from auctions.models import AuctionSession, Lot, Registration, Season
 from auctions.selectors import lots_in_hall, registrations_of, seasons_all
 from auctions.services.bidding import bid_place, proxy_bid_set
-from auctions.services.registration import registration_deposit_confirm, registration_submit
+from auctions.services.registration import (
+    registration_deposit_confirm,
+    registration_priority_mark,
+    registration_submit,
+)
 from auctions.services.setup import lot_create, season_create, session_create
 from kernel.clock import now
 from kernel.errors import DomainError
@@ -29,6 +33,7 @@ from schema.auctions import (
     ProxyBidSetInput,
     RegistrationIdInput,
     RegistrationPayload,
+    RegistrationPriorityMarkInput,
     RegistrationSubmitInput,
     RegistrationType,
     SeasonCreateInput,
@@ -216,6 +221,27 @@ class AuctionMutation:
             lambda: registration_deposit_confirm(
                 actor=info.context.user,
                 registration_id=decode_id(input.id, Registration, field="id"),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Staff: record that an approved registrant holds the priority purchase "
+        "right (优先购买权: a co-owner of the patent, an existing licensee) with its order, "
+        "or that it does not; only before the lot's bidding opens.",
+        permission_classes=staff_with(Perm.REVIEW_REGISTRATION),
+    )
+    def registration_priority_mark(
+        self, info: Info, input: RegistrationPriorityMarkInput
+    ) -> RegistrationPayload:
+        return payload(
+            RegistrationPayload,
+            "registration",
+            lambda: registration_priority_mark(
+                actor=info.context.user,
+                registration_id=decode_id(input.id, Registration, field="id"),
+                order=input.order,
+                basis=input.basis.value if input.basis else None,
+                reason=input.reason,
             ),
         )
 

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.db.models import F, Prefetch
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
@@ -15,6 +16,7 @@ from auctions.models import (
     LotPull,
     LotPullStatus,
     LotResult,
+    PriorityBasis,
     Registration,
     Season,
     lot_phase,
@@ -86,6 +88,10 @@ class BidType:
     bidder_number: str = strawberry_django.field(description="竞买号.")
     placed_at: datetime = strawberry_django.field(description="When the server accepted it.")
     is_proxy: bool = strawberry_django.field(description="Placed by a maximum (代理出价).")
+    under_priority_right: bool = strawberry_django.field(
+        description="Made under the priority purchase right (优先购买权): a holder bid the "
+        "same amount as the highest bid and took the lead (who holds the right is not shown)."
+    )
     ends_at_after: datetime = strawberry_django.field(description="The lot's end after it.")
     hash: str = strawberry_django.field(description="Hash over the previous hash and this bid.")
 
@@ -102,6 +108,32 @@ class BidChain:
     length: int = strawberry.field(description="How many bids the chain holds.")
     head_hash: str = strawberry.field(description="The last bid's hash (empty without bids).")
     broken_at_seq: int | None = strawberry.field(description="The first bid that does not verify.")
+
+
+PriorityBasisEnum = strawberry.enum(
+    PriorityBasis,
+    name="PriorityBasis",
+    description="Why a registrant holds the priority purchase right (优先购买权).",
+)
+
+
+@strawberry.type(
+    name="PriorityRight",
+    description="A registrant's priority purchase right (优先购买权) as staff recorded it: "
+    "it may bid the same amount as the highest bid and then leads (see the lot's rules).",
+)
+class PriorityRightType:
+    order: int = strawberry.field(
+        description="顺序: 1 first. At an equal price a holder beats an ordinary bidder, an "
+        "earlier order a later one; of the same order, the one who bid first."
+    )
+    basis: PriorityBasisEnum = strawberry.field(description="What the right rests on.")
+    reason: str = strawberry.field(description="Staff's grounds for the mark.")
+    marked_at: datetime = strawberry.field(description="When staff recorded it.")
+    marked_by_name: str | None = strawberry.field(description="The staff member who did.")
+    waived_at: datetime | None = strawberry.field(
+        description="Set at the lot's end when the holder never bid (the right is waived)."
+    )
 
 
 @strawberry_django.type(
@@ -123,6 +155,31 @@ class RegistrationType(relay.Node, ReviewableInterface):
         description="Your own bids on this lot, newest first (my auctions)."
     )
 
+    @strawberry_django.field(
+        only=[
+            "priority_order",
+            "priority_basis",
+            "priority_reason",
+            "priority_marked_at",
+            "priority_waived_at",
+        ],
+        select_related=["priority_marked_by"],
+        description="The priority purchase right staff recorded for this registrant; null "
+        "for an ordinary bidder. Seen by the registrant and staff only.",
+    )
+    def priority_right(self) -> PriorityRightType | None:
+        if self.priority_order is None:
+            return None
+        marker = self.priority_marked_by
+        return PriorityRightType(
+            order=self.priority_order,
+            basis=PriorityBasisEnum(self.priority_basis),
+            reason=self.priority_reason,
+            marked_at=self.priority_marked_at,
+            marked_by_name=(marker.name or None) if marker else None,
+            waived_at=self.priority_waived_at,
+        )
+
     @strawberry_django.field(only=["proxy__max_amount"], description="Your maximum, if set.")
     def proxy_max_amount(self) -> Decimal | None:
         proxy = getattr(self, "proxy", None)  # a missing reverse one-to-one is an AttributeError
@@ -136,9 +193,23 @@ class RegistrationType(relay.Node, ReviewableInterface):
 def _my_registrations(info: Info) -> Prefetch:
     user = info.context.user
     mine = Registration.objects.filter(user=user if user.is_authenticated else None).select_related(
-        "commitment_letter", "proxy"
+        "commitment_letter", "proxy", "priority_marked_by"
     )
     return Prefetch("registrations", queryset=mine, to_attr="mine")
+
+
+# A correlated count (not a join and GROUP BY): a page of lots stays one plain query.
+_priority_holders = Coalesce(
+    Subquery(
+        Registration.objects.filter(lot=OuterRef("pk"), priority_order__isnull=False)
+        .order_by()
+        .values("lot")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    ),
+    0,
+)
 
 
 @strawberry_django.type(Lot, name="Lot", description="A listing put up in a session (拍品).")
@@ -240,6 +311,17 @@ class LotType(relay.Node):
     )
 
     @strawberry_django.field(
+        annotate={"priority_holders_": _priority_holders},
+        description="How many registrants hold the priority purchase right (优先购买权), as "
+        "the announcement states (who they are is not disclosed). A holder may bid the same "
+        "amount as the highest bid and then leads; everyone else raises by the increment.",
+    )
+    def priority_right_holder_count(self) -> int:
+        if hasattr(self, "priority_holders_"):
+            return self.priority_holders_
+        return self.registrations.filter(priority_order__isnull=False).count()
+
+    @strawberry_django.field(
         only=["listing_id"],
         description="The patent's legal-status checks (at submission, as bidding opened, at "
         "the deal), newest first: for the lot's registrants, its seller and staff; empty "
@@ -327,6 +409,21 @@ class RegistrationSubmitInput:
     )
 
 
+@strawberry.input(description="Staff: record a registrant's priority purchase right.")
+class RegistrationPriorityMarkInput:
+    id: relay.GlobalID = strawberry.field(description="The Registration (approved).")
+    order: int | None = strawberry.field(
+        description="顺序, 1 first (1-99); null records that it holds no right (a mark in error)."
+    )
+    basis: PriorityBasisEnum | None = strawberry.field(
+        default=None, description="What the right rests on (required with an order)."
+    )
+    reason: str = strawberry.field(
+        description="The grounds (e.g. the co-ownership record or licence contract), kept "
+        "with who decided and when."
+    )
+
+
 @strawberry.input
 class RegistrationIdInput:
     id: relay.GlobalID = strawberry.field(description="The Registration.")
@@ -339,7 +436,8 @@ class BidPlaceInput:
     )
     amount: Decimal = strawberry.field(
         description="First bid: start price + k increments (k >= 0); later: current price + "
-        "k increments (k >= 1)."
+        "k increments (k >= 1). A priority purchase right holder may also bid the current "
+        "price itself (a match) when it outranks the leader there."
     )
     idempotency_key: str = strawberry.field(
         description="8-64 characters, new for each bid: a retry with the same key and "

@@ -59,6 +59,10 @@ class DealType(relay.Node):
     serial: str = strawberry_django.field(description="成交编号.")
     status: DealStatusEnum = strawberry_django.field(description="The step it has reached.")
     price: Decimal = strawberry_django.field(description="成交价, CNY.")
+    won_under_priority_right: bool = strawberry_django.field(
+        description="The buyer won by the priority purchase right (优先购买权): its winning "
+        "bid matched a price another bidder had bid first."
+    )
     dealt_at: datetime = strawberry_django.field(description="When the lot was sold (its end).")
     contract_deadline: date = strawberry_django.field(
         description="The contract is due by this day: 5 working days after the deal "

@@ -41,6 +41,10 @@ class BidPlaced:
     amount: Decimal = strawberry.field(description="The bid, CNY.")
     bidder_number: str = strawberry.field(description="竞买号 (never a name).")
     is_proxy: bool = strawberry.field(description="Placed by a maximum (代理出价).")
+    under_priority_right: bool = strawberry.field(
+        description="A priority purchase right holder's match (优先购买权): the same amount "
+        "as the highest bid, and it now leads."
+    )
     at: datetime = strawberry.field(description="When it was placed (the database clock).")
     ends_at: datetime = strawberry.field(description="The lot's end after this bid.")
 
@@ -98,7 +102,11 @@ class LotSnapshot:
     last_seq: int = strawberry.field(description="The last bid's sequence number (0: none).")
     ends_at: datetime = strawberry.field(description="Bidding end, with extensions.")
     next_minimum_bid: Decimal | None = strawberry.field(
-        description="The lowest valid bid now; null once the lot has ended."
+        description="The lowest valid bid now; null once the lot has ended (a priority "
+        "purchase right holder may also match currentPrice)."
+    )
+    under_priority_right: bool = strawberry.field(
+        description="The current price is held by a priority right holder's match."
     )
     server_time: datetime = strawberry.field(description="Count down from this.")
 
@@ -122,6 +130,7 @@ class _Snapshot:
         self.last_seq = state.last_seq
         self.ends_at = state.ends_at
         self.next_minimum_bid = state.next_minimum_bid
+        self.under_priority_right = state.under_priority_right
         self.server_time = now()
 
 

@@ -138,6 +138,7 @@ class RegistrationAdmin(ReviewableAdmin):
         "bidder_number",
         "deposit_required",
         "deposit_confirmed_at",
+        "priority_order",
         "status",
         "submitted_at",
     )
@@ -157,6 +158,19 @@ class RegistrationAdmin(ReviewableAdmin):
                     "deposit_amount",
                     "deposit_confirmed_at",
                     "deposit_confirmed_by",
+                )
+            },
+        ),
+        (
+            "优先购买权",  # recorded through registrationPriorityMark (before bidding opens)
+            {
+                "fields": (
+                    "priority_order",
+                    "priority_basis",
+                    "priority_reason",
+                    "priority_marked_by",
+                    "priority_marked_at",
+                    "priority_waived_at",
                 )
             },
         ),

@@ -81,3 +81,27 @@ class AuctionErrorCode(ErrorCode):
         "PROXY_MAX_TOO_LOW",
         _("The maximum must be at least {minimum} yuan."),
     )
+    # issue 14: the priority purchase right (优先购买权)
+    PRIORITY_ALREADY_LEADING = (
+        "PRIORITY_ALREADY_LEADING",
+        _("You already hold the highest bid: the priority right matches another's bid."),
+    )
+    PRIORITY_MATCH_OUTRANKED = (
+        "PRIORITY_MATCH_OUTRANKED",
+        _(
+            "A priority right holder earlier in order (or of the same order who bid first) "
+            "holds this price: raise by the increment."
+        ),
+    )
+    PRIORITY_MARK_CLOSED = (
+        "PRIORITY_MARK_CLOSED",
+        _("Priority purchase rights can be marked only before the lot's bidding opens."),
+    )
+    PRIORITY_MARK_NOT_APPROVED = (
+        "PRIORITY_MARK_NOT_APPROVED",
+        _("Only an approved registration can be marked as a priority purchase right holder."),
+    )
+    PRIORITY_ORDER_INVALID = (
+        "PRIORITY_ORDER_INVALID",
+        _("The order must be a whole number from 1 to {limit} (1 comes first)."),
+    )

@@ -34,6 +34,7 @@ class BidPlaced(LotEvent):
     amount: Decimal
     bidder_number: str
     is_proxy: bool
+    under_priority_right: bool = False  # a holder's match (优先购买权)
     at: datetime
     ends_at: datetime
 
@@ -68,6 +69,7 @@ def bid_placed_in(session_id: int, bid: Bid) -> BidPlaced:
         amount=bid.amount,
         bidder_number=bid.bidder_number,
         is_proxy=bid.is_proxy,
+        under_priority_right=bid.under_priority_right,
         at=bid.placed_at,
         ends_at=bid.ends_at_after,
     )

@@ -109,6 +109,12 @@ class Lot(models.Model):
         blank=True,
         related_name="+",
     )
+    # The leader's priority purchase right order (null: an ordinary bidder), kept with the
+    # leader so that a holder's match is judged from the locked row alone (a join read with
+    # the lock may return the leader as it was before the wait).
+    leader_priority_order = models.PositiveSmallIntegerField(
+        "领先者优先购买权顺序", null=True, blank=True
+    )
     bid_count = models.PositiveIntegerField("出价次数", default=0)
     last_seq = models.PositiveIntegerField("最新序号", default=0)
     head_hash = models.CharField("出价链头哈希", max_length=64, blank=True)
@@ -181,6 +187,12 @@ def lot_phase(*, result: str, notice_starts_at, bidding_starts_at, ends_at, at) 
     return LotPhase.ENDED
 
 
+class PriorityBasis(models.TextChoices):
+    CO_OWNER = "CO_OWNER", "专利权共有人"
+    LICENSEE = "LICENSEE", "被许可人"
+    OTHER = "OTHER", "其他依法享有优先购买权者"
+
+
 class Registration(Reviewable):
     """A buyer's registration for a lot (报名), with the signed commitment letter."""
 
@@ -209,6 +221,29 @@ class Registration(Reviewable):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # 优先购买权 (issue 14): staff mark a holder before bidding opens; null = none.
+    priority_order = models.PositiveSmallIntegerField(
+        "优先购买权顺序",
+        null=True,
+        blank=True,
+        help_text="1为最先；同价时优先购买权人优于普通竞买人，顺序在先者优于在后者",
+    )
+    priority_basis = models.CharField(
+        "优先购买权依据", max_length=16, choices=PriorityBasis.choices, blank=True
+    )
+    priority_reason = models.TextField("认定理由", blank=True)
+    priority_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="认定人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    priority_marked_at = models.DateTimeField("认定时间", null=True, blank=True)
+    priority_waived_at = models.DateTimeField(
+        "视为放弃优先购买权时间", null=True, blank=True, help_text="报名后未出价，拍品结束时记录"
     )
 
     class Meta:
@@ -239,6 +274,11 @@ class Bid(models.Model):
     bidder_number = models.CharField("竞买号", max_length=12)
     placed_at = models.DateTimeField("出价时间")
     is_proxy = models.BooleanField("代理出价", default=False)
+    # Issue 14: a holder's bid equal to the highest (跟价), with the holder's order then.
+    under_priority_right = models.BooleanField("行使优先购买权", default=False)
+    priority_order = models.PositiveSmallIntegerField("优先购买权顺序", null=True, blank=True)
+    # The hashed record's format: 1 before issue 14 (no priority fields), 2 with them.
+    record_format = models.PositiveSmallIntegerField("记录格式", default=2)
     idempotency_key = models.CharField("幂等键", max_length=64, blank=True)
     ends_at_after = models.DateTimeField("出价后结束时间")
     prev_hash = models.CharField("前一哈希", max_length=64)

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from kernel.permissions import Perm, staff_can
 from listings.models import LegalStatusCheck, ListingStatus
@@ -84,6 +84,7 @@ class LotLiveState:
     result: str  # "" until the end
     final_price: Decimal | None
     winner_bidder_number: str | None
+    under_priority_right: bool  # the current price is held by a holder's match
     notice_starts_at: datetime
     bidding_starts_at: datetime
     finalized_at: datetime | None
@@ -91,7 +92,12 @@ class LotLiveState:
 
 def lot_live_states(*, at, lot_id: int | None = None, session_id: int | None = None):
     """The live state of one lot, or of every lot of a session, by lot id (one query)."""
-    lots = Lot.objects.select_related("session", "winner").order_by("pk")
+    last_bid = Bid.objects.filter(lot_id=OuterRef("pk"), seq=OuterRef("last_seq"))
+    lots = (
+        Lot.objects.select_related("session", "winner")
+        .annotate(under_priority_right_=Subquery(last_bid.values("under_priority_right")[:1]))
+        .order_by("pk")
+    )
     lots = lots.filter(pk=lot_id) if lot_id is not None else lots.filter(session_id=session_id)
     states = {}
     for lot in lots:
@@ -109,6 +115,7 @@ def lot_live_states(*, at, lot_id: int | None = None, session_id: int | None = N
             result=lot.result,
             final_price=lot.final_price,
             winner_bidder_number=lot.winner.bidder_number if lot.winner_id else None,
+            under_priority_right=bool(lot.under_priority_right_),
             notice_starts_at=lot.session.notice_starts_at,
             bidding_starts_at=lot.session.bidding_starts_at,
             finalized_at=lot.finalized_at,
@@ -126,7 +133,16 @@ def bids_placed_between(
     bids = (
         Bid.objects.filter(lot_id=lot_id, seq__gt=after_seq, seq__lte=upto_seq)
         .order_by("seq")
-        .only("lot_id", "seq", "amount", "bidder_number", "is_proxy", "placed_at", "ends_at_after")
+        .only(
+            "lot_id",
+            "seq",
+            "amount",
+            "bidder_number",
+            "is_proxy",
+            "under_priority_right",
+            "placed_at",
+            "ends_at_after",
+        )
     )[:limit]
     return [bid_placed_in(session_id, bid) for bid in bids]
 

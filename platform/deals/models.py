@@ -50,6 +50,9 @@ class Deal(models.Model):
     )
     shop = models.ForeignKey(Shop, verbose_name="店铺", on_delete=models.PROTECT, related_name="+")
     price = models.DecimalField("成交价（元）", max_digits=14, decimal_places=2)
+    won_under_priority_right = models.BooleanField(
+        "行使优先购买权竞得", default=False, help_text="买受人的最高出价为优先购买权人的跟价"
+    )
     status = models.CharField(
         "状态",
         max_length=20,

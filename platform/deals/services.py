@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from auctions.models import Lot
+from auctions.models import Bid, Lot
 from auctions.services.chain import bid_chain_verify
 from calendars.workdays import WorkCalendar
 from files.models import FileKind
@@ -83,6 +83,18 @@ def _share(file, *users) -> None:
     file.readers.add(*[user for user in users if user.pk != file.owner_id])
 
 
+def won_under_priority_right(*, lot: Lot, registration) -> bool:
+    """Whether the winner's highest bid (its last) was a match under the priority purchase
+    right (优先购买权): it won at a price an ordinary bidder had bid first."""
+    last = (
+        Bid.objects.filter(lot=lot, registration=registration)
+        .order_by("-seq")
+        .values_list("under_priority_right", flat=True)
+        .first()
+    )
+    return bool(last)
+
+
 def deal_open(*, lot: Lot) -> Deal:
     """Create the deal of a lot that just sold (inside the clock's transaction, so a lot is
     never sold without its deal). Its notice is rendered and stored after that transaction
@@ -98,6 +110,7 @@ def deal_open(*, lot: Lot) -> Deal:
         seller=listing.shop.identity.user,
         shop=listing.shop,
         price=lot.final_price,
+        won_under_priority_right=won_under_priority_right(lot=lot, registration=lot.winner),
         dealt_at=dealt_at,
         contract_deadline=deadline.day,
         contract_deadline_provisional=deadline.provisional,

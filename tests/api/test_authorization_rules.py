@@ -87,6 +87,7 @@ RULES = {
         "lotCreate": staff(Perm.MANAGE_AUCTIONS),
         "registrationSubmit": SIGNED_IN,
         "registrationDepositConfirm": staff(Perm.REVIEW_REGISTRATION),
+        "registrationPriorityMark": staff(Perm.REVIEW_REGISTRATION),
         "bidPlace": SIGNED_IN,
         "proxyBidSet": SIGNED_IN,
         "dealContractUpload": SIGNED_IN,

@@ -18,7 +18,7 @@ from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from listings.services import clean_price
 from reviews.models import ReviewStatus
 
-from .chain import GENESIS, bid_hash
+from .chain import GENESIS, RECORD_FORMAT, hash_of
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # A bidding war between two maxima is settled in at most two bids per round; this bounds
@@ -68,8 +68,27 @@ def on_grid(lot: Lot, amount: Decimal) -> bool:
     return (amount - lot.start_price) % lot.increment == 0
 
 
-def _check_amount(lot: Lot, amount: Decimal, *, field: str = "amount") -> None:
-    minimum = lot.next_minimum_bid()
+def _lowest_allowed(lot: Lot, *, holder: bool) -> Decimal:
+    """The next minimum bid; for a priority purchase right holder, the current price itself
+    (a match, 跟价: whether this holder outranks the leader there is judged under the lock)."""
+    if holder and lot.current_price is not None:
+        return lot.current_price
+    return lot.next_minimum_bid()
+
+
+def _outranks(order: int | None, leader_order: int | None) -> bool:
+    """Whether a holder of ``order`` takes a price the leader (of ``leader_order``, None for
+    an ordinary bidder) already holds: a holder over an ordinary bidder, an earlier order
+    over a later one; of the same order the one who bid first keeps it."""
+    if order is None:
+        return False
+    return leader_order is None or order < leader_order
+
+
+def _check_amount(
+    lot: Lot, amount: Decimal, *, field: str = "amount", holder: bool = False
+) -> None:
+    minimum = _lowest_allowed(lot, holder=holder)
     if amount < minimum:
         raise DomainError(AuctionErrorCode.BID_TOO_LOW, field=field, params={"minimum": minimum})
     # First bid: start + k*increment (k >= 0); later: current + k*increment (k >= 1). The
@@ -83,9 +102,17 @@ def _check_amount(lot: Lot, amount: Decimal, *, field: str = "amount") -> None:
 
 
 def _write_bid(
-    lot: Lot, registration: Registration, amount: Decimal, at, *, proxy: bool, key: str = ""
+    lot: Lot,
+    registration: Registration,
+    amount: Decimal,
+    at,
+    *,
+    proxy: bool,
+    key: str = "",
+    priority_order: int | None = None,
 ) -> Bid:
-    """Append one bid to the lot (already locked and checked) and move the lot on."""
+    """Append one bid to the lot (already locked and checked) and move the lot on.
+    ``priority_order``: the bid is a holder's match under the priority purchase right."""
     seq = lot.last_seq + 1
     window = timedelta(minutes=lot.session.season.anti_sniping_minutes)
     if window and lot.ends_at - at < window:
@@ -99,24 +126,20 @@ def _write_bid(
         bidder_number=registration.bidder_number,
         placed_at=at,
         is_proxy=proxy,
+        under_priority_right=priority_order is not None,
+        priority_order=priority_order,
+        record_format=RECORD_FORMAT,
         idempotency_key=key,
         ends_at_after=lot.ends_at,
         prev_hash=prev,
     )
-    bid.hash = bid_hash(
-        prev_hash=prev,
-        lot_id=lot.pk,
-        seq=seq,
-        bidder_number=bid.bidder_number,
-        amount=amount,
-        placed_at=at,
-        is_proxy=proxy,
-    )
+    bid.hash = hash_of(bid, prev_hash=prev)
     bid.save()
     lot.last_seq = seq
     lot.head_hash = bid.hash
     lot.current_price = amount
     lot.leader = registration
+    lot.leader_priority_order = registration.priority_order
     lot.bid_count += 1
     return bid
 
@@ -199,6 +222,7 @@ _LOT_COLUMNS_A_BID_CHANGES = [
     "head_hash",
     "current_price",
     "leader",
+    "leader_priority_order",
     "bid_count",
     "ends_at",
 ]
@@ -209,6 +233,7 @@ _LOT_COLUMNS_A_BID_CHANGES = [
 _REGISTRATION_COLUMNS = (
     "status",
     "bidder_number",
+    "priority_order",
     "lot__start_price",
     "lot__increment",
     "lot__current_price",
@@ -229,6 +254,7 @@ _LOCKED_COLUMNS = (
     "has_proxies",
     "session__bidding_starts_at",
     "session__season__anti_sniping_minutes",
+    "leader_priority_order",  # who holds the price, for a priority holder's match
 )
 
 
@@ -304,6 +330,12 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     has any. A bid the snapshot already refuses (not open yet, ended, too low, off the
     grid) is refused without the lock: prices only rise and the grid never moves, so it
     would be refused under the lock too, and a hot lot does not serialize its refusals.
+
+    A priority purchase right holder (优先购买权人, ``Registration.priority_order``) may also
+    bid the current price itself (a match): the holder then leads if it outranks the
+    leader there (see :func:`_outranks`), judged under the lock from the leader's order
+    kept on the lot's row (``Lot.leader_priority_order``). The match is recorded (and
+    hashed) as under the right.
     """
     if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
@@ -321,7 +353,8 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
         raise DomainError(AuctionErrorCode.LOT_NOT_OPEN, field="lotId")
     if snapshot.result:  # final; a time-based end is judged under the lock (ends move)
         raise DomainError(AuctionErrorCode.LOT_ENDED, field="lotId")
-    _check_amount(snapshot, amount)
+    holder = registration.priority_order is not None
+    _check_amount(snapshot, amount, holder=holder)
     try:
         with transaction.atomic():
             lot = _locked_with_clock(lot_id, registration, idempotency_key)
@@ -330,9 +363,15 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
             at = lot.clock_
             try:
                 _check_bidding(lot, at)
+                match = holder and amount == lot.current_price
                 if lot.leader_id == registration.pk:
-                    raise DomainError(AuctionErrorCode.LEADER_CANNOT_RAISE, field="amount")
-                _check_amount(lot, amount)
+                    code = AuctionErrorCode.LEADER_CANNOT_RAISE
+                    if match:
+                        code = AuctionErrorCode.PRIORITY_ALREADY_LEADING
+                    raise DomainError(code, field="amount")
+                _check_amount(lot, amount, holder=holder)
+                if match and not _outranks(registration.priority_order, lot.leader_priority_order):
+                    raise DomainError(AuctionErrorCode.PRIORITY_MATCH_OUTRANKED, field="amount")
             except DomainError:
                 # The lock query's replay check ran on the snapshot taken before it waited
                 # for the lock: a retry that committed while this one waited (and made it
@@ -341,7 +380,15 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
                 if earlier is None:
                     raise
                 return _replayed(earlier, amount, lot)
-            bid = _write_bid(lot, registration, amount, at, proxy=False, key=idempotency_key)
+            bid = _write_bid(
+                lot,
+                registration,
+                amount,
+                at,
+                proxy=False,
+                key=idempotency_key,
+                priority_order=registration.priority_order if match else None,
+            )
             placed = [bid, *_resolve_proxies(lot, at)]
             lot.save(update_fields=_LOT_COLUMNS_A_BID_CHANGES)
             publish_lot_events(lot, [bid_placed(lot, b) for b in placed])

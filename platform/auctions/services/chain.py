@@ -6,21 +6,60 @@ from dataclasses import dataclass
 GENESIS = "0" * 64
 
 
+# The hashed record's format. 1: the fields below without the priority ones (every bid
+# placed before issue 14); 2: a format tag, then the same fields and the priority purchase
+# right ("R<order>" for a holder's match, "-" otherwise). A record keeps the format it was
+# written in (Bid.record_format), so older chains still verify; the tag makes a version 2
+# record that is relabelled as version 1 fail.
+RECORD_FORMAT = 2
+
+
 def bid_hash(
-    *, prev_hash: str, lot_id: int, seq: int, bidder_number: str, amount, placed_at, is_proxy: bool
+    *,
+    prev_hash: str,
+    lot_id: int,
+    seq: int,
+    bidder_number: str,
+    amount,
+    placed_at,
+    is_proxy: bool,
+    under_priority_right: bool = False,
+    priority_order: int | None = None,
+    record_format: int = RECORD_FORMAT,
 ) -> str:
-    fields = "|".join(
-        [
-            prev_hash,
-            str(lot_id),
-            str(seq),
-            bidder_number,
-            f"{amount:.2f}",
-            placed_at.isoformat(timespec="microseconds"),
-            "P" if is_proxy else "M",
-        ]
+    fields = [
+        prev_hash,
+        str(lot_id),
+        str(seq),
+        bidder_number,
+        f"{amount:.2f}",
+        placed_at.isoformat(timespec="microseconds"),
+        "P" if is_proxy else "M",
+    ]
+    if record_format == 1:
+        if under_priority_right:
+            raise ValueError("format 1 cannot record a bid under the priority right")
+    elif record_format == 2:
+        fields = ["v2", *fields, f"R{priority_order}" if under_priority_right else "-"]
+    else:
+        raise ValueError(f"unknown bid record format {record_format}")
+    return hashlib.sha256("|".join(fields).encode()).hexdigest()
+
+
+def hash_of(bid, *, prev_hash: str) -> str:
+    """The hash ``bid`` (a Bid row) must carry after ``prev_hash``, in its own format."""
+    return bid_hash(
+        prev_hash=prev_hash,
+        lot_id=bid.lot_id,
+        seq=bid.seq,
+        bidder_number=bid.bidder_number,
+        amount=bid.amount,
+        placed_at=bid.placed_at,
+        is_proxy=bid.is_proxy,
+        under_priority_right=bid.under_priority_right,
+        priority_order=bid.priority_order,
+        record_format=bid.record_format,
     )
-    return hashlib.sha256(fields.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -45,16 +84,16 @@ def _walk(lot_id: int, bids, *, prev: str, next_seq: int) -> _Walk:
     walk = _Walk(prev=prev, next_seq=next_seq)
     for bid in bids:
         walk.read += 1
-        recomputed = bid_hash(
-            prev_hash=walk.prev,
-            lot_id=lot_id,
-            seq=bid.seq,
-            bidder_number=bid.bidder_number,
-            amount=bid.amount,
-            placed_at=bid.placed_at,
-            is_proxy=bid.is_proxy,
-        )
-        if bid.seq != walk.next_seq or bid.prev_hash != walk.prev or bid.hash != recomputed:
+        try:
+            recomputed = hash_of(bid, prev_hash=walk.prev)
+        except ValueError:  # an unknown format, or a flag format 1 cannot hold
+            recomputed = None
+        if (
+            bid.lot_id != lot_id
+            or bid.seq != walk.next_seq
+            or bid.prev_hash != walk.prev
+            or bid.hash != recomputed
+        ):
             walk.broken_at_seq = bid.seq
             return walk
         walk.prev = bid.hash

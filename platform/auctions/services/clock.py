@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from auctions.events import lot_ended, lot_phase_changed, publish_lot_events
 from auctions.models import Lot, LotPhase, LotResult
+from auctions.services.registration import registrations_record_priority_waivers
 from deals.services import deal_open
 from kernel.clock import db_now
 from listings.models import ListingStatus
@@ -52,6 +53,7 @@ def _finalize(lot: Lot, at) -> None:
     lot.finalized_at = at
     lot.published_phase = LotPhase.ENDED
     lot.save(update_fields=["result", "final_price", "winner", "finalized_at", "published_phase"])
+    registrations_record_priority_waivers(lot, at)  # holders who never bid waived the right
     listing = lot.listing
     listing.status = ListingStatus.SOLD if sold else ListingStatus.UNSOLD
     listing.save(update_fields=["status", "updated_at"])

@@ -8,13 +8,15 @@ from django.db import IntegrityError, transaction
 from accounts.errors import VerificationErrorCode
 from accounts.models import Verification
 from auctions.errors import AuctionErrorCode
-from auctions.models import Lot, LotPhase, Registration
+from auctions.models import Lot, LotPhase, PriorityBasis, Registration
 from deals.selectors import buyer_is_barred
 from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now, now
-from kernel.errors import CommonErrorCode, DomainError
+from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from kernel.permissions import Perm, staff_require
+from kernel.text import clean_text
+from notifications.services import notify
 from reviews.models import ReviewStatus
 from reviews.services import review_kind_for, review_refuse_own, review_submit
 
@@ -117,3 +119,93 @@ def registration_on_decided(registration: Registration) -> None:
     lot.next_bidder_number += 1
     lot.save(update_fields=["next_bidder_number"])
     registration.save(update_fields=["bidder_number"])
+
+
+# -- issue 14: the priority purchase right (优先购买权) ---------------------------------------
+
+PRIORITY_ORDER_LIMIT = 99
+PRIORITY_REASON_LIMIT = 500
+
+
+@transaction.atomic
+def registration_priority_mark(
+    *, actor, registration_id: int, order: int | None, basis: str | None, reason: str | None
+) -> Registration:
+    """Staff record that an approved registrant holds the priority purchase right (a
+    co-owner of the patent, an existing licensee, ...) with its order (1 first), or, with
+    ``order`` None, that it does not (a mark made in error). Only before bidding opens:
+    bidders must know the rules of the contest before it starts. Who, when and why are
+    kept; a later decision replaces the earlier one."""
+    staff_require(actor, Perm.REVIEW_REGISTRATION)
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("lot__session", "lot__listing", "user")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None:
+        raise DomainError(CommonErrorCode.NOT_FOUND, field="id")
+    review_refuse_own(kind=review_kind_for(Registration), subject=registration, actor=actor)
+    errors = ErrorCollector()
+    reason = clean_text(reason, field="reason", errors=errors, limit=PRIORITY_REASON_LIMIT)
+    if order is not None:
+        if not 1 <= order <= PRIORITY_ORDER_LIMIT:
+            errors.add(
+                AuctionErrorCode.PRIORITY_ORDER_INVALID,
+                field="order",
+                limit=PRIORITY_ORDER_LIMIT,
+            )
+        if basis not in PriorityBasis.values:
+            errors.add(CommonErrorCode.REQUIRED, field="basis")
+    errors.raise_if_any()
+    if registration.status != ReviewStatus.APPROVED:
+        raise DomainError(AuctionErrorCode.PRIORITY_MARK_NOT_APPROVED, field="id")
+    lot = registration.lot
+    if lot.result:
+        raise DomainError(AuctionErrorCode.LOT_ALREADY_ENDED, field="id")
+    # The database clock, as the bid path judges the opening: no bid can be placed before
+    # a mark it should have seen (the bid path reads the order in its snapshot).
+    if db_now() >= lot.session.bidding_starts_at:
+        raise DomainError(AuctionErrorCode.PRIORITY_MARK_CLOSED, field="id")
+    registration.priority_order = order
+    registration.priority_basis = basis if order is not None else ""
+    registration.priority_reason = reason
+    registration.priority_marked_by = actor
+    registration.priority_marked_at = now()
+    registration.save(
+        update_fields=[
+            "priority_order",
+            "priority_basis",
+            "priority_reason",
+            "priority_marked_by",
+            "priority_marked_at",
+        ]
+    )
+    title, number = lot.listing.title, registration.bidder_number
+    if order is not None:
+        text = (
+            f"【省技术产权交易市场】您对「{title}」的竞买报名（竞买号{number}）已认定为优先购买权人"
+            f"（顺序{order}）。竞价时您可以与当前最高出价相同的价格出价；报名后未出价的，"
+            "视为放弃优先购买权。"
+        )
+    else:
+        text = (
+            f"【省技术产权交易市场】您对「{title}」的竞买报名（竞买号{number}）的优先购买权认定"
+            f"已撤销：{reason}"
+        )
+    notify(
+        user=registration.user,
+        kind="registration.priority",
+        title="优先购买权认定",
+        text=text,
+        subject=registration,
+    )
+    return registration
+
+
+def registrations_record_priority_waivers(lot: Lot, at) -> int:
+    """At the lot's end: a holder who registered and never bid has waived the right (视为放
+    弃优先购买权); record when. Returns how many."""
+    return Registration.objects.filter(
+        lot=lot, priority_order__isnull=False, priority_waived_at__isnull=True, bids__isnull=True
+    ).update(priority_waived_at=at)
