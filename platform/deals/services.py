@@ -448,13 +448,9 @@ def deal_cancel(*, actor, deal_id: int, reason: str) -> Deal:
     be put up again."""
     staff_require(actor, Perm.MANAGE_DEALS)
     deal = _locked_deal(deal_id)
-    _expect(
-        deal,
-        DealStatus.NOTICE_ISSUED,
-        DealStatus.CONTRACT_UPLOADED,
-        DealStatus.PAID,
-        DealStatus.DELIVERED,
-    )
+    # A delivered deal is not a default: the transfer happened, and its certificate is
+    # being issued by the worker (deals_issue_certificates) right after.
+    _expect(deal, DealStatus.NOTICE_ISSUED, DealStatus.CONTRACT_UPLOADED, DealStatus.PAID)
     errors = ErrorCollector()
     reason = clean_text(reason, field="reason", errors=errors, limit=1000)
     errors.raise_if_any()

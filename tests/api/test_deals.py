@@ -295,6 +295,22 @@ def test_a_reviewer_without_deal_management_cannot_cancel(signed_in_as):
     assert Deal.objects.get().status == "NOTICE_ISSUED"
 
 
+def test_a_delivered_deal_cannot_be_cancelled_while_its_certificate_is_issued(signed_in_as):
+    from django.contrib.auth.models import Permission
+
+    sold_lot()
+    Deal.objects.update(status="DELIVERED")
+    manager = staff_user()
+    manager.user_permissions.add(Permission.objects.get(codename="manage_deals"))
+    response = signed_in_as(manager)(
+        """mutation($id: ID!) {
+             dealCancel(input: {dealId: $id, reason: "x"}) { deal { status } errors { code } } }""",
+        {"id": gid("Deal", Deal.objects.get().pk)},
+    )["data"]["dealCancel"]
+    assert response == {"deal": None, "errors": [{"code": "STEP_OUT_OF_ORDER"}]}
+    assert Deal.objects.get().status == "DELIVERED"
+
+
 def test_parties_record_the_registrations_after_the_deal(signed_in_as):
     the_lot, _ = sold_lot()
     seller = signed_in_as(the_lot.listing.shop.identity.user)
