@@ -1,11 +1,11 @@
 """``manage.py worker``: the background duties, each in its own loop (docs/worker.md).
 
-Each loop is a thread with its own database connection and its own period, so a long round
-of one (a 10,000-row import is checked for seconds) never holds back another (the clock
-announces a lot's end within about a second). Several copies of the worker may run: every
-duty claims its rows (``select_for_update(skip_locked=True)`` or a conditional update), so
-nothing is done twice. Each loop records a heartbeat after each round (``/readyz``,
-``worker_lag_seconds``).
+Each loop is a thread with its own database connection (during a round) and its own
+period, so a long round of one (a 10,000-row import is checked for seconds) never holds
+back another (the clock announces a lot's end within about a second). Several copies of
+the worker may run: every duty claims its rows (``select_for_update(skip_locked=True)`` or
+a conditional update), so nothing is done twice. Each loop records a heartbeat after each
+round (``/readyz``, ``worker_lag_seconds``).
 """
 
 import logging
