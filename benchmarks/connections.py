@@ -10,8 +10,9 @@ Modes (the same code, configured by environment as in production):
   would take most of a shared server's 100 connections (issue 11 measured 64 per process).
 - ``pool``: psycopg 3 with Django's built-in pool, ``--pool-size`` connections per process.
 - ``pgbouncer``: no pool in Django, a connection per request to PgBouncer in transaction mode
-  (Debian's ``pgbouncer``, started here on its own port with ``default_pool_size`` =
-  2 x ``--pool-size``, so PostgreSQL sees the same number of connections as with ``pool``).
+  (Debian's ``pgbouncer``: ``apt-get install pgbouncer``; started here for each pass on
+  its own port with ``default_pool_size`` = 2 x ``--pool-size``, so PostgreSQL sees the
+  same number of connections as with ``pool``; as root it runs as ``postgres``).
 
 Each client has its own lot and two approved bidders, bids the next increment alternately as
 one and the other over one keep-alive HTTP connection, and checks every response body (a

@@ -13,7 +13,8 @@ Rows:
 - SQL statements per accepted bid (<= 5);
 - CPU per ``lots(first: 100)`` request through the schema vs a bare ORM read of the same
   fields serialized with ``json.dumps`` (<= 1.5).
-Not measured here (see docs/benchmarks.md): HTTP under Daphne, pooled connections, fan-out.
+Not measured here (see docs/benchmarks.md): HTTP under Daphne, fan-out; pooled connections
+are measured by benchmarks/connections.py (docs/connections.md).
 """
 
 import argparse
