@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 POOL_SIZE = 4  # DATABASE_POOL_MAX_SIZE of every process here
 BIDS = 10
 KILL_AFTER = 4  # bids accepted before one web process and one worker die
-BIDDING_IN, ENDS_IN = 15, 35  # seconds after the scenario is written
+BIDDING_IN, ENDS_IN = 20, 45  # seconds after the scenario is written (room for a slow box)
 
 REGISTER = """
 mutation($input: RegistrationSubmitInput!) {
@@ -184,7 +184,7 @@ async def test_two_web_processes_and_two_workers_lose_nothing_when_one_of_each_i
     # process of the test's own; never "too many clients".
     print(f"PostgreSQL connections: peak {connections.peak} over {connections.samples} samples")
     assert 0 < connections.peak <= 4 * POOL_SIZE + POOL_SIZE, connections.peak
-    logs = product.logs()
+    logs = "".join(path.read_text(errors="replace") for path in product.workdir.glob("*.log"))
     assert "too many clients" not in logs
     assert "PoolTimeout" not in logs
 
