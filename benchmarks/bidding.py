@@ -5,7 +5,7 @@
         [--graphql-bids N] [--database-url URL] [--redis [URL]]
 
 PostgreSQL only (real row locks). By default a throwaway database ``bench_bidding_<random>``
-is created on ``--server`` (postgres://postgres@127.0.0.1:5432) with psycopg2 and dropped at
+is created on ``--server`` (postgres://postgres@127.0.0.1:5432) with psycopg and dropped at
 the end, error or not; ``--database-url`` uses an existing database instead (migrated, and a
 lot with its bidders is added to it; nothing is dropped). SMS go to the in-memory backend;
 live events go to the in-memory channel layer, or to Redis with ``--redis``.
@@ -61,16 +61,14 @@ mutation Bid($input: BidPlaceInput!) {
 
 
 def _connect(server_url: str):
-    import psycopg2
+    import psycopg
 
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True
-    return connection
+    return psycopg.connect(server_url, autocommit=True)
 
 
 def database_create(server_url: str) -> tuple[str, str]:
     """Create ``bench_bidding_<random>``; return its name and URL."""
-    from psycopg2 import sql
+    from psycopg import sql
 
     name = f"bench_bidding_{secrets.token_hex(4)}"
     connection = _connect(server_url)
@@ -83,7 +81,7 @@ def database_create(server_url: str) -> tuple[str, str]:
 
 
 def database_drop(server_url: str, name: str) -> None:
-    from psycopg2 import sql
+    from psycopg import sql
 
     connection = _connect(server_url)
     try:

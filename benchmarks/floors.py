@@ -8,12 +8,13 @@ PostgreSQL only; a throwaway database is created and dropped (see benchmarks/bid
 Rows:
 - accepted bids/s through GraphQL (``schema.execute_sync`` with a ``bidPlace`` mutation)
   vs the ``bid_place`` service they call (target >= 0.8);
-- the service vs the floor: the same transaction in raw psycopg2 on one connection
+- the service vs the floor: the same transaction in raw psycopg on one connection
   (``SELECT ... FOR UPDATE``, ``UPDATE`` the lot, ``INSERT`` the bid, ``COMMIT``) (>= 0.25);
 - SQL statements per accepted bid (<= 5);
 - CPU per ``lots(first: 100)`` request through the schema vs a bare ORM read of the same
   fields serialized with ``json.dumps`` (<= 1.5).
-Not measured here (see docs/benchmarks.md): HTTP under Daphne, pooled connections, fan-out.
+Not measured here (see docs/benchmarks.md): HTTP under Daphne, fan-out; pooled connections
+are measured by benchmarks/connections.py (docs/connections.md).
 """
 
 import argparse
@@ -88,12 +89,12 @@ def bid_rows(lot, pairs, bids: int, rounds: int) -> dict:
 
 
 def raw_transactions(count: int) -> float:
-    """The same lock, update and insert in raw psycopg2 on its own lot row (the floor)."""
-    import psycopg2
+    """The same lock, update and insert in raw psycopg on its own lot row (the floor)."""
+    import psycopg
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    connection = psycopg2.connect(
+    connection = psycopg.connect(
         dbname=db["NAME"],
         user=db["USER"],
         host=db["HOST"],
@@ -193,7 +194,7 @@ def table(bids: dict, hall: dict) -> list[tuple]:
             bids["graphql"] / bids["service"] >= 0.8,
         ),
         (
-            "bid service vs raw psycopg2 transaction (tx/s)",
+            "bid service vs raw psycopg transaction (tx/s)",
             bids["service"],
             bids["raw"],
             bids["service"] / bids["raw"],

@@ -35,8 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django(workdir: Path) -> None:
-    os.environ.pop("DATABASE_URL", None)
+def setup_django(workdir: Path, database_url: str | None = None) -> None:
+    """SQLite in ``workdir``, or the PostgreSQL database at ``database_url``."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["SQLITE_PATH"] = str(workdir / "db.sqlite3")

@@ -2,9 +2,12 @@
 import is being checked, and how long a queued SMS waits meanwhile.
 
     .venv/bin/python benchmarks/worker_lot_end.py [--rows 10000] [--lots 5]
+        [--server postgres://postgres@127.0.0.1:5432/postgres [--database-prefix NAME]]
 
 On a throwaway SQLite database in a temporary directory (the worker's loops then contend
-for SQLite's single writer too, the harder case). Prepares
+for SQLite's single writer too, the harder case), or with ``--server`` on a throwaway
+PostgreSQL database created there (``<prefix>_<random>``, dropped at the end; the worker
+then uses Django's pool as in production). Prepares
 a shop and a queued 10,000-row patent import (benchmarks/listing_import.py), starts
 ``manage.py worker`` as its own process, waits until the import is being checked, then
 lets ``--lots`` lots end one after another (0.7 s apart) and queues an SMS, and reads from
@@ -14,12 +17,14 @@ sent, while the import is still running.
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -29,11 +34,36 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--lots", type=int, default=5)
+    parser.add_argument("--server", help="PostgreSQL server for a throwaway database")
+    parser.add_argument("--database-prefix", default="bench_worker")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="worker-bench-"))
     import listing_import
 
-    listing_import.setup_django(workdir)  # SQLite in workdir, inherited by the worker
+    database_url = None
+    if args.server:  # a throwaway PostgreSQL database instead of SQLite
+        import psycopg
+
+        name = f"{args.database_prefix}_{secrets.token_hex(4)}"
+        with psycopg.connect(args.server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        database_url = urlsplit(args.server)._replace(path=f"/{name}").geturl()
+    # SQLite in workdir (or the PostgreSQL database), inherited by the worker
+    listing_import.setup_django(workdir, database_url)
+    try:
+        run(args, workdir)
+    finally:
+        if args.server:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(args.server, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(args, workdir: Path) -> None:
+    import listing_import
+
     listing_import.prepare(workdir, args.rows)
 
     from auctions.models import Lot

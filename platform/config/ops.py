@@ -55,7 +55,10 @@ def _check_database() -> None:
     db = connections.configure_settings({"default": dict(settings.DATABASES["default"])})
     db = db["default"]
     if "postgresql" in db["ENGINE"]:
-        db["OPTIONS"] = {**db["OPTIONS"], "connect_timeout": CHECK_TIMEOUT}
+        # Not from the pool (a pooled connection would hide a dead server, and this alias
+        # would keep a pool of its own): a connection opened and closed here.
+        options = {key: value for key, value in db["OPTIONS"].items() if key != "pool"}
+        db["OPTIONS"] = {**options, "connect_timeout": CHECK_TIMEOUT}
     wrapper = load_backend(db["ENGINE"]).DatabaseWrapper(db, "readyz")
     try:
         with wrapper.cursor() as cursor:

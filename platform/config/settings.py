@@ -138,12 +138,31 @@ TEMPLATES = [
 ]
 
 # Database: SQLite by default (IMMEDIATE transactions so concurrent writers queue instead of
-# failing on lock upgrade), PostgreSQL from DATABASE_URL. CONN_MAX_AGE stays 0: under ASGI
-# every request's sync code runs in its own thread and a psycopg2 connection belongs to a
-# thread, so persistent connections leak one per request (see PERFORMANCE.md).
+# failing on lock upgrade), PostgreSQL from DATABASE_URL through psycopg 3 and Django's
+# built-in pool (docs/connections.md): at most DATABASE_POOL_MAX_SIZE connections per process,
+# shared by its threads; a request's connection goes back to the pool when the request ends
+# (Django closes it, which with a pool means "return"), a worker loop's after each round.
+# CONN_MAX_AGE stays 0 (the pool keeps the connections; persistent per-thread connections
+# would leak one per request under ASGI, whose sync code runs in changing threads).
+# DATABASE_POOL_MAX_SIZE=0: no pool, a connection per request (behind PgBouncer in
+# transaction mode, then also DATABASE_PGBOUNCER=1: no server-side cursors).
 DATABASE_URL = env("DATABASE_URL")
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 8)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASE_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 1), DATABASE_POOL_MAX_SIZE),
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # A request that finds every connection taken waits this long, then fails
+            # (psycopg_pool.PoolTimeout) instead of queueing without end.
+            "timeout": float(env("DATABASE_POOL_TIMEOUT", "10")),
+            # Idle connections above min_size are closed after this (PostgreSQL's side).
+            "max_idle": 300,
+        }
+    if env_bool("DATABASE_PGBOUNCER", False):
+        # Transaction pooling: a cursor WITH HOLD would outlive its server connection.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {
         "default": {

@@ -55,6 +55,18 @@ def test_readyz_is_ready_when_the_database_storage_redis_and_a_fresh_worker_answ
     assert ready() == (200, {"ready": True, "checks": all_ok()})
 
 
+@pytest.mark.skipif(
+    "pool" not in django_settings.DATABASES["default"].get("OPTIONS", {}),
+    reason="PostgreSQL with Django's pool only",
+)
+def test_readyz_checks_the_database_on_a_connection_of_its_own_not_from_the_pool():
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    heartbeat("clock")
+    assert ready()[0] == 200
+    assert "readyz" not in DatabaseWrapper._connection_pools  # no second pool kept open
+
+
 def test_readyz_answers_a_probe_by_any_host_over_plain_http(settings):
     settings.ALLOWED_HOSTS = ["api.example.org"]
     settings.SECURE_SSL_REDIRECT = True

@@ -127,3 +127,24 @@ def test_one_round_of_chosen_loops_beats_only_their_hearts():
     call_command("worker", "--once", "--loops", "clock,sms")
     assert set(WorkerHeartbeat.objects.values_list("loop", flat=True)) == {"clock", "sms"}
     assert SmsMessage.objects.get().status == SmsStatus.SENT
+
+
+@pytest.mark.skipif(not worker.POOLED, reason="PostgreSQL with Django's pool only")
+@pytest.mark.django_db(transaction=True)
+def test_a_pooled_loop_hands_its_connection_back_to_the_pool_between_rounds():
+    stopping = threading.Event()
+    held_at_start: list[bool] = []
+
+    def one_round(running):
+        held_at_start.append(connection.connection is not None)
+        WorkerHeartbeat.objects.count()  # takes a connection from the pool
+        if len(held_at_start) == 4:
+            stopping.set()
+
+    thread = threading.Thread(
+        target=worker.run_loop, args=(worker.Loop("probe", 0.01, one_round), stopping)
+    )
+    thread.start()
+    thread.join(10)
+    # Each round started without a connection: the previous one went back to the pool.
+    assert held_at_start == [False, False, False, False]

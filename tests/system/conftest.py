@@ -95,6 +95,7 @@ class Product:
         self.redis = redis
         self.port = free_port()
         self.processes: list[subprocess.Popen] = []
+        self.web: dict[int, subprocess.Popen] = {}
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -112,7 +113,8 @@ class Product:
         self.database = None
         if redis is not None:
             url = dj_database_url.parse(os.environ["DATABASE_URL"])
-            self.database = f"system_{uuid.uuid4().hex[:12]}"
+            # Named after the suite's database, so runs sharing a server stay apart.
+            self.database = f"{url['NAME'] or 'system'}_sys_{uuid.uuid4().hex[:12]}"
             self.admin_url = os.environ["DATABASE_URL"]
             self._psql(f"CREATE DATABASE {self.database}")
             self.env["DATABASE_URL"] = (
@@ -126,20 +128,21 @@ class Product:
             self.env["LIVE_RELAY_PATH"] = str(workdir / "live-relay.sqlite3")
 
     def _psql(self, sql: str) -> None:
-        import psycopg2
+        import psycopg
 
         params = dj_database_url.parse(self.admin_url)
-        connection = psycopg2.connect(
-            dbname="postgres",
-            user=params["USER"] or "postgres",
-            host=params["HOST"] or "127.0.0.1",
-            port=params["PORT"] or 5432,
-            password=params["PASSWORD"] or None,
-        )
-        connection.autocommit = True
-        with connection.cursor() as cursor:
+        with (
+            psycopg.connect(
+                dbname="postgres",
+                user=params["USER"] or "postgres",
+                host=params["HOST"] or "127.0.0.1",
+                port=params["PORT"] or 5432,
+                password=params["PASSWORD"] or None,
+                autocommit=True,
+            ) as connection,
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql)
-        connection.close()
 
     def _spawn(self, args: list[str], log: str, **env) -> subprocess.Popen:
         output = open(self.workdir / log, "ab")  # noqa: SIM115 (closed with the process)
@@ -160,7 +163,8 @@ class Product:
         wait_for_port(self.port, timeout=180, process=process)
 
     def daphne(self) -> int:
-        """Another web process of the same deployment; its port."""
+        """Another web process of the same deployment; its port (``self.web[port]`` is the
+        process)."""
         port = free_port()
         process = self._spawn(
             [
@@ -174,7 +178,24 @@ class Product:
             f"daphne-{port}.log",
         )
         wait_for_port(port, timeout=60, process=process)
+        self.web[port] = process
         return port
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "migrate", "--noinput"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+
+    def worker(self, name: str) -> subprocess.Popen:
+        """Another ``manage.py worker`` of the same deployment."""
+        return self._spawn(
+            [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "worker"], f"worker-{name}.log"
+        )
 
     def scenario(self, *args: str) -> dict:
         done = subprocess.run(

@@ -1,11 +1,11 @@
 """``manage.py worker``: the background duties, each in its own loop (docs/worker.md).
 
-Each loop is a thread with its own database connection and its own period, so a long round
-of one (a 10,000-row import is checked for seconds) never holds back another (the clock
-announces a lot's end within about a second). Several copies of the worker may run: every
-duty claims its rows (``select_for_update(skip_locked=True)`` or a conditional update), so
-nothing is done twice. Each loop records a heartbeat after each round (``/readyz``,
-``worker_lag_seconds``).
+Each loop is a thread with its own database connection (during a round) and its own
+period, so a long round of one (a 10,000-row import is checked for seconds) never holds
+back another (the clock announces a lot's end within about a second). Several copies of
+the worker may run: every duty claims its rows (``select_for_update(skip_locked=True)`` or
+a conditional update), so nothing is done twice. Each loop records a heartbeat after each
+round (``/readyz``, ``worker_lag_seconds``).
 """
 
 import logging
@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -60,6 +61,11 @@ def daily_duties() -> None:
         duty()
 
 
+# With Django's pool a loop hands its connection back between rounds (a worker then holds
+# about one connection, not one per loop); without it, each loop keeps its own.
+POOLED = bool(settings.DATABASES["default"].get("OPTIONS", {}).get("pool"))
+
+
 @dataclass(frozen=True)
 class Loop:
     name: str
@@ -97,6 +103,8 @@ def run_loop(loop: Loop, stopping: threading.Event) -> None:
         while not stopping.is_set():
             started = time.monotonic()
             run_round(loop, lambda: not stopping.is_set())
+            if POOLED:
+                connection.close()  # back to the process's pool until the next round
             stopping.wait(max(0.0, loop.every - (time.monotonic() - started)))
     finally:
         connection.close()  # this thread's own connection
