@@ -1,9 +1,10 @@
 """The production layout as the README describes it: two Daphne processes and two workers on
-one PostgreSQL (through Django's connection pool) and one Redis, with whatever file storage
-the environment configures. A short auction runs through it (a registration with its upload
-over multipart, bids through both web processes, a subscriber on each, the lot ended by the
-clock, the deal notice downloaded), one web process and one worker are killed (SIGKILL)
-mid-run, and nothing may be lost or done twice."""
+one PostgreSQL (through Django's connection pool), one Redis and an S3-compatible object
+store (moto in server mode, ``tests.s3``; no file may touch the local disk). A short
+auction runs through it (a registration with its upload over multipart, bids through both
+web processes, a subscriber on each, the lot ended by the clock, the deal notice
+downloaded), one web process and one worker are killed (SIGKILL) mid-run, and nothing may
+be lost or done twice."""
 
 import asyncio
 import json
@@ -46,11 +47,15 @@ MY_DEALS = """{ myDeals(role: BUYER, first: 10) { edges { node { serial price
 
 
 @pytest.fixture
-def layout(tmp_path, request):
+def layout(tmp_path, request, s3_endpoint):
     redis = Redis(tmp_path)
     redis.start()
     product = Product(tmp_path, redis)
     product.env["DATABASE_POOL_MAX_SIZE"] = str(POOL_SIZE)
+    s3_endpoint.start()  # a storage test may have left it stopped
+    product.bucket = s3_endpoint.new_bucket()
+    product.store = s3_endpoint
+    product.env.update(s3_endpoint.env(product.bucket))
     try:
         product.migrate()
         ports = [product.daphne(), product.daphne()]
@@ -185,6 +190,10 @@ async def test_two_web_processes_and_two_workers_lose_nothing_when_one_of_each_i
     print(f"PostgreSQL connections: peak {connections.peak} over {connections.samples} samples")
     assert 0 < connections.peak <= 4 * POOL_SIZE + POOL_SIZE, connections.peak
     logs = "".join(path.read_text(errors="replace") for path in product.workdir.glob("*.log"))
+    # Every file went to the store: the letter and the notice are objects of the bucket, and
+    # the local media folder was never created.
+    assert len(product.store.keys(product.bucket)) >= 2
+    assert not (product.workdir / "private").exists()
     assert "too many clients" not in logs
     assert "PoolTimeout" not in logs
 
@@ -217,6 +226,7 @@ async def run_auction(product: Product, web_a: int, web_b: int, worker_1) -> Non
     )
     assert approved["reviewApprove"]["errors"] == []
     letter = registered["registration"]["commitmentLetter"]["url"]
+    assert letter.startswith(product.store.url)  # presigned by the store, not streamed by us
     assert await asyncio.to_thread(download, web_b, letter) == PDF_BYTES
 
     watcher_a = await Feed.open(web_a, LOT_EVENTS, {"lotId": lot_gid}, field="lotEvents")
@@ -294,6 +304,7 @@ async def run_auction(product: Product, web_a: int, web_b: int, worker_1) -> Non
     assert len(deals) == 1, deals
     notice = deals[0]["node"]["notice"]
     assert notice is not None and notice["contentType"] == "application/pdf"
+    assert notice["url"].startswith(product.store.url)
     assert (await asyncio.to_thread(download, web_a, notice["url"])).startswith(b"%PDF")
 
     # In the database: every bid once, one deal, one notice, every SMS sent exactly once.
