@@ -3,11 +3,13 @@
 import strawberry
 import strawberry_django
 from django.conf import settings
+from django.utils.translation import gettext
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
+    FieldExtension,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -51,10 +53,30 @@ def _should_mask(error) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+MAX_NODE_IDS = 100  # nodes(ids:) reads at most this many objects at once
+
+
+class MaxIds(FieldExtension):
+    """nodes(ids:) refuses a longer list with BAD_USER_INPUT before it reads any."""
+
+    def resolve(self, next_, source, info, **kwargs):
+        if len(kwargs.get("ids") or ()) > MAX_NODE_IDS:
+            raise GraphQLError(
+                gettext("Ask for at most %(max)d ids at once.") % {"max": MAX_NODE_IDS},
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        return next_(source, info, **kwargs)
+
+
 @strawberry.type
 class NodeQuery:
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global id, if you may see it."
+    )
+    nodes: list[relay.Node | None] = strawberry_django.node(
+        extensions=[MaxIds()],
+        description="Objects by their global ids (at most 100), in the order asked: each "
+        "one you may see, null in its place otherwise (Relay's refetch of many at once).",
     )
 
 
