@@ -158,9 +158,9 @@ class AuctionQuery:
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[RegistrationType],
+        DjangoCursorConnection[RegistrationType],
         permission_classes=[IsAuthenticated],
-        description="My auctions: your registrations, newest first.",
+        description="My auctions: your registrations, newest first (keyset cursors).",
     )
     def my_registrations(self, info: Info) -> Iterable[Registration]:
         return registrations_of(info.context.user)

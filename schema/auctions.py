@@ -36,6 +36,7 @@ from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
 from kernel.keyset import key
 from kernel.permissions import Perm
+from reviews.models import ReviewStatus
 
 from .context import Info
 from .errors import Error
@@ -301,7 +302,7 @@ class LotType(relay.Node):
     def approved_registrant_count(self) -> int:
         if hasattr(self, "approved_registrant_count_"):
             return self.approved_registrant_count_
-        return self.registrations.filter(status="APPROVED").count()
+        return self.registrations.filter(status=ReviewStatus.APPROVED).count()
 
     @strawberry_django.field(
         only=["result", "leader_id", "winner_id"],

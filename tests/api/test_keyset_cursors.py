@@ -11,9 +11,10 @@ import pytest
 
 from auctions.models import Registration
 from auctions.services.bidding import bid_place
+from notifications.services import notify
 from reviews.services import review_decide
 from tests.api.helpers import gid
-from tests.factories import auction_session, bidder, lot, staff_user
+from tests.factories import UserFactory, auction_session, bidder, lot, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +149,13 @@ def test_an_old_or_invalid_cursor_is_bad_user_input(gql, cursor):
     result = gql(LOTS, {"after": cursor, "sort": "ENDING_SOONEST"})
 
     assert codes(result) == ["BAD_USER_INPUT"]
+    assert result["errors"][0]["message"] == "游标无效：请使用接口返回的游标。"
+
+
+def test_a_keyset_page_over_100_is_bad_user_input(gql):
+    result = gql("{ lots(first: 101) { edges { node { id } } } }")
+
+    assert codes(result) == ["BAD_USER_INPUT"]
 
 
 def test_a_cursor_of_another_order_is_bad_user_input(gql):
@@ -159,3 +167,23 @@ def test_a_cursor_of_another_order_is_bad_user_input(gql):
     result = gql(LOTS, {"after": by_price["endCursor"], "sort": "ENDING_SOONEST"})
 
     assert codes(result) == ["BAD_USER_INPUT"]
+
+
+INBOX = """
+query($after: String) { notifications(first: 2, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { title } }
+} }"""
+
+
+def test_new_messages_while_paging_the_inbox_do_not_repeat_older_ones(signed_in_as):
+    user = UserFactory()
+    for n in range(4):
+        notify(user=user, kind="lot.won", title=f"第{n}条", text=f"【测试】第{n}条", sms=False)
+    client = signed_in_as(user)
+    first = client(INBOX)["data"]["notifications"]
+    notify(user=user, kind="lot.won", title="新的一条", text="【测试】新的一条", sms=False)
+
+    second = client(INBOX, {"after": first["pageInfo"]["endCursor"]})["data"]["notifications"]
+
+    titles = [e["node"]["title"] for e in first["edges"] + second["edges"]]
+    assert titles == ["第3条", "第2条", "第1条", "第0条"]
