@@ -76,7 +76,9 @@ def _enum_or_none(enum, value):
 
 def _lots_holding_it(info: Info) -> Prefetch:
     """The lots of each listing on a page, the latest first, optimized for what the query
-    asks of a lot (its session, price …), so Listing.lot stays one query per page."""
+    asks of a lot (its session, price …), so Listing.lot stays one query per page. Which
+    lots hold a listing is said here (the Lot.listing relation) and in
+    auctions.selectors.lots_holding_listing, nowhere else."""
     return Prefetch(
         "lots", queryset=optimize(lots_holding_listing(), info), to_attr="lots_holding_it_"
     )

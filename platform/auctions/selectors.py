@@ -3,6 +3,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
+    CharField,
     Count,
     Exists,
     F,
@@ -163,7 +165,13 @@ VIEWER_STANDING_FIELDS = (
 def viewer_standing_annotations(user) -> dict:
     """What viewer_standing needs of the caller's registration, joined into the lots' query
     as subqueries (so a page of lots costs no query more)."""
-    user_id = user.pk if user.is_authenticated else None
+    if not user.is_authenticated:  # no standing: nothing to look up per row
+        return {
+            "viewer_registration_id_": Value(None, output_field=IntegerField()),
+            "viewer_registration_status_": Value(None, output_field=CharField()),
+            "viewer_has_bid_": Value(False, output_field=BooleanField()),
+        }
+    user_id = user.pk
     mine = Registration.objects.filter(lot=OuterRef("pk"), user_id=user_id)
     return {
         "viewer_registration_id_": Subquery(mine.values("pk")[:1]),
