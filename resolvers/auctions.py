@@ -1,11 +1,12 @@
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
 import strawberry_django
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from auctions.models import AuctionSession, Lot, Registration, Season
 from auctions.selectors import lots_in_hall, registrations_of, seasons_all
@@ -28,6 +29,7 @@ from schema.auctions import (
     LotCreateInput,
     LotPayload,
     LotPhaseEnum,
+    LotSortEnum,
     LotType,
     ProxyBidPayload,
     ProxyBidSetInput,
@@ -47,6 +49,7 @@ from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
 from schema.permissions import IsAuthenticated, staff_with
 from schema.reviews import ReviewStatusEnum, ReviewStatusFilter
+from shops.models import Shop
 
 from .ids import decode_id
 from .payloads import payload
@@ -73,8 +76,10 @@ class AuctionQuery:
         return seasons_all()
 
     @strawberry_django.connection(
-        DjangoListConnection[LotType],
-        description="The trading hall's lots (交易大厅), ending soonest first.",
+        DjangoCursorConnection[LotType],
+        description="The trading hall's lots (交易大厅), ending soonest first unless `sort` "
+        "says otherwise. Keyset cursors: a page resumes after the last lot you saw, so lots "
+        "that start, end or change price meanwhile neither shift nor repeat the others.",
     )
     def lots(
         self,
@@ -95,10 +100,37 @@ class AuctionQuery:
         field: Annotated[
             TechFieldEnum | None, strawberry.argument(description="Only this technical field.")
         ] = None,
+        shop_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only lots of this Shop's listings."),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Part of the listing's title, or its patent number in any "
+                "written form (ZL202110123456.7, 202110123456.7, 2021101234567)."
+            ),
+        ] = None,
+        min_price: Annotated[
+            Decimal | None,
+            strawberry.argument(
+                description="Only lots priced at least this, CNY (the current price, or "
+                "the start price before any bid)."
+            ),
+        ] = None,
+        max_price: Annotated[
+            Decimal | None,
+            strawberry.argument(description="Only lots priced at most this, CNY (as minPrice)."),
+        ] = None,
+        sort: Annotated[
+            LotSortEnum,
+            strawberry.argument(description="The order; default ending soonest first."),
+        ] = LotSortEnum.ENDING_SOONEST,
     ) -> Iterable[Lot]:
         try:
             season = _pk(season_id, Season, "seasonId")
             session = _pk(session_id, AuctionSession, "sessionId")
+            shop = _pk(shop_id, Shop, "shopId")
         except DomainError:
             return Lot.objects.none()
         return lots_in_hall(
@@ -106,14 +138,20 @@ class AuctionQuery:
             phase=phase.value if phase else None,
             season_id=season,
             session_id=session,
+            shop_id=shop,
             type=type.value if type else None,
             field=field.value if field else None,
+            search=search,
+            min_price=min_price,
+            max_price=max_price,
+            sort=sort.value,
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[RegistrationType],
+        DjangoCursorConnection[RegistrationType],
         permission_classes=staff_with(Perm.REVIEW_REGISTRATION),
-        description="Staff: buyer registrations to review, oldest first.",
+        description="Staff: buyer registrations to review, oldest first (keyset cursors: "
+        "decisions taken meanwhile never make the next page skip one).",
     )
     def registration_queue(
         self,
@@ -125,9 +163,9 @@ class AuctionQuery:
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[RegistrationType],
+        DjangoCursorConnection[RegistrationType],
         permission_classes=[IsAuthenticated],
-        description="My auctions: your registrations, newest first.",
+        description="My auctions: your registrations, newest first (keyset cursors).",
     )
     def my_registrations(self, info: Info) -> Iterable[Registration]:
         return registrations_of(info.context.user)

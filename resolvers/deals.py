@@ -4,7 +4,7 @@ from typing import Annotated
 import strawberry
 import strawberry_django
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from auctions.models import Season
 from auctions.services.setup import season_contract_template_set
@@ -53,9 +53,10 @@ def _deal_pk(global_id: relay.GlobalID) -> int:
 @strawberry.type
 class DealQuery:
     @strawberry_django.connection(
-        DjangoListConnection[DealType],
+        DjangoCursorConnection[DealType],
         permission_classes=[IsAuthenticated],
-        description="My auctions > transaction records: your deals as buyer or seller.",
+        description="My auctions > transaction records: your deals as buyer or seller, "
+        "newest first (keyset cursors).",
     )
     def my_deals(
         self,
@@ -67,9 +68,10 @@ class DealQuery:
         return deals_of(user=info.context.user, role=role.value if role else None)
 
     @strawberry_django.connection(
-        DjangoListConnection[DealType],
+        DjangoCursorConnection[DealType],
         permission_classes=staff_with(Perm.MANAGE_DEALS),
-        description="Staff: every deal, newest first; lacksRegistration lists deals whose "
+        description="Staff: every deal, newest first (keyset cursors); lacksRegistration "
+        "lists deals whose "
         "patent transfer or technology-contract registration is not recorded yet.",
     )
     def deals(

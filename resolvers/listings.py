@@ -3,10 +3,11 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
+from kernel.errors import DomainError
 from kernel.permissions import Perm
 from listings.models import Listing, OwnershipChange
 from listings.selectors import listings_of_seller, listings_on_sale
@@ -93,26 +94,37 @@ class ListingQuery:
         return agreement_current(AgreementKind.LISTING_AGREEMENT)
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
-        description="The trading hall: listings on sale, newest first.",
+        DjangoCursorConnection[ListingNode],
+        description="The trading hall: listings on sale, newest first (keyset cursors: "
+        "listings put on sale meanwhile never shift the next page).",
     )
     def listings(
         self,
         filter: Annotated[
             ListingFilter | None,
-            strawberry.argument(description="Type, field and search; none: everything on sale."),
+            strawberry.argument(
+                description="Type, field, shop and search; none: everything on sale."
+            ),
         ] = None,
     ) -> Iterable[Listing]:
         filter = filter or ListingFilter()
+        try:
+            shop = decode_id(filter.shop_id, Shop, field="shopId") if filter.shop_id else None
+        except DomainError:
+            return Listing.objects.none()
         return listings_on_sale(
-            type=_value(filter.type), field=_value(filter.field), search=filter.search
+            type=_value(filter.type),
+            field=_value(filter.field),
+            search=filter.search,
+            shop_id=shop,
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
+        DjangoCursorConnection[ListingNode],
         permission_classes=[IsAuthenticated],
         description="Seller centre (卖家中心 > 全部商品): your listings, last changed first, "
-        "with rejection reasons in decisionReason.",
+        "with rejection reasons in decisionReason (keyset cursors: a listing changed "
+        "meanwhile moves to the top without shifting the next page).",
     )
     def my_listings(
         self,
@@ -127,7 +139,7 @@ class ListingQuery:
         return listings_of_seller(user=info.context.user, status=_value(status), type=_value(type))
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
+        DjangoCursorConnection[ListingNode],
         permission_classes=staff_with(Perm.REVIEW_LISTING),
         description="Staff: listings awaiting review, oldest submission first.",
     )
@@ -147,7 +159,7 @@ class ListingQuery:
         return queryset
 
     @strawberry_django.connection(
-        DjangoListConnection[OwnershipChangeType],
+        DjangoCursorConnection[OwnershipChangeType],
         permission_classes=staff_with(Perm.REVIEW_OWNERSHIP_CHANGE),
         description="Staff: ownership change applications, oldest first.",
     )

@@ -3,7 +3,7 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from kernel.errors import DomainError
 from notifications.models import Notification
@@ -24,9 +24,10 @@ from .ids import decode_id
 @strawberry.type
 class NotificationQuery:
     @strawberry_django.connection(
-        DjangoListConnection[NotificationType],
+        DjangoCursorConnection[NotificationType],
         permission_classes=[IsAuthenticated],
-        description="Your inbox (消息中心), newest first.",
+        description="Your inbox (消息中心), newest first (keyset cursors: new messages never "
+        "shift the next page).",
     )
     def notifications(
         self,

@@ -6,7 +6,7 @@ import strawberry_django
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from accounts.models import Identity, Verification
 from kernel.errors import CommonErrorCode, DomainError
@@ -60,7 +60,7 @@ def _search(queryset, search: str | None, *fields: str):
 @strawberry.type
 class ReviewQuery:
     @strawberry_django.connection(
-        DjangoListConnection[VerificationType],
+        DjangoCursorConnection[VerificationType],
         permission_classes=staff_with(Perm.REVIEW_VERIFICATION),
         description="Staff: real-name verifications to review, oldest submission first.",
     )
@@ -84,7 +84,7 @@ class ReviewQuery:
         return _search(queryset, search or None, "name", "user__phone", "credit_code")
 
     @strawberry_django.connection(
-        DjangoListConnection[IdentityType],
+        DjangoCursorConnection[IdentityType],
         permission_classes=staff_with(Perm.REVIEW_IDENTITY),
         description="Staff: identity applications to review, oldest submission first.",
     )
@@ -107,7 +107,7 @@ class ReviewQuery:
         return _search(queryset, search or None, "user__verification__name", "user__phone")
 
     @strawberry_django.connection(
-        DjangoListConnection[ShopType],
+        DjangoCursorConnection[ShopType],
         permission_classes=staff_with(Perm.REVIEW_SHOP),
         description="Staff: shop applications to review, oldest submission first.",
     )

@@ -8,6 +8,7 @@ from schema.context import Info
 from schema.permissions import IsAuthenticated
 from schema.shops import AgreementType, ShopApplyInput, ShopPayload, ShopType, ShopUpdateInput
 from shops.models import Shop
+from shops.selectors import shop_of
 from shops.services import shop_apply, shop_update
 
 from .ids import decode_id
@@ -19,6 +20,15 @@ class ShopQuery:
     shop: ShopType | None = strawberry_django.node(
         description="One shop by id, if you may see it (null otherwise)."
     )
+
+    @strawberry_django.field(
+        permission_classes=[IsAuthenticated],
+        description="Seller centre: your shop (the open one; the latest opened if you have "
+        "several; else your latest application); null if you have none. All of them: "
+        "me.identities.shop.",
+    )
+    def my_shop(self, info: Info) -> ShopType | None:
+        return shop_of(info.context.user)
 
     @strawberry.field(description="The current 《开店须知》; accept it by sending its version.")
     def shop_notice(self) -> AgreementType | None:

@@ -3,11 +3,13 @@
 import strawberry
 import strawberry_django
 from django.conf import settings
+from django.utils.translation import gettext
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
+    FieldExtension,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -16,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -51,10 +54,30 @@ def _should_mask(error) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+MAX_NODE_IDS = 100  # nodes(ids:) reads at most this many objects at once
+
+
+class MaxIds(FieldExtension):
+    """nodes(ids:) refuses a longer list with BAD_USER_INPUT before it reads any."""
+
+    def resolve(self, next_, source, info, **kwargs):
+        if len(kwargs.get("ids") or ()) > MAX_NODE_IDS:
+            raise GraphQLError(
+                gettext("Ask for at most %(max)d ids at once.") % {"max": MAX_NODE_IDS},
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        return next_(source, info, **kwargs)
+
+
 @strawberry.type
 class NodeQuery:
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global id, if you may see it."
+    )
+    nodes: list[relay.Node | None] = strawberry_django.node(
+        extensions=[MaxIds()],
+        description="Objects by their global ids (at most 100), in the order asked: each "
+        "one you may see, null in its place otherwise (Relay's refetch of many at once).",
     )
 
 
@@ -122,11 +145,26 @@ def _extensions() -> list:
     return extensions
 
 
+class _NameConverter(NameConverter):
+    """Lists whose order moves page by keyset (strawberry-django's cursor connection, issue
+    10); their types keep the names clients' fragments and caches already use
+    (``LotConnection``, ``LotEdge``), not ``LotCursorConnection``. No node type has lists of
+    both kinds: if one ever did, building the schema fails on the duplicate name."""
+
+    KEEP = {"CursorConnection": "Connection", "CursorEdge": "Edge"}
+
+    def from_generic(self, generic_type, types) -> str:
+        name = super().from_generic(generic_type, types)
+        if generic_type.name in self.KEEP:
+            name = name.removesuffix(generic_type.name) + self.KEEP[generic_type.name]
+        return name
+
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
     extensions=_extensions(),
-    config=StrawberryConfig(relay_max_results=MAX_PAGE),
+    config=StrawberryConfig(relay_max_results=MAX_PAGE, name_converter=_NameConverter()),
 )
 describe(schema._schema)  # issue 10: enum values, mutation inputs and payloads (see module)

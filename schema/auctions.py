@@ -6,7 +6,7 @@ import strawberry_django
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from auctions.models import (
     AuctionSession,
@@ -21,10 +21,24 @@ from auctions.models import (
     Season,
     lot_phase,
 )
-from auctions.selectors import legal_status_checks_of_lot, registrations_visible_to
+from auctions.selectors import (
+    VIEWER_STANDING_FIELDS,
+    LotSort,
+    ViewerStanding,
+    approved_registrant_count,
+    legal_status_checks_of_lot,
+    lot_default_order,
+    registrations_visible_to,
+    viewer_standing,
+    viewer_standing_annotations,
+    viewer_standing_of,
+)
 from auctions.services.chain import CHAIN_FIELDS, bid_chain_advance
 from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
+from kernel.keyset import key
+from kernel.permissions import Perm
+from reviews.models import ReviewStatus
 
 from .context import Info
 from .errors import Error
@@ -32,6 +46,7 @@ from .fields import blank_as_null
 from .files import FileType
 from .legal_status import LegalStatusCheckType
 from .listings import ListingNode
+from .permissions import staff_with
 from .reviews import ReviewableInterface, ReviewStatusEnum
 
 LotPhaseEnum = strawberry.enum(
@@ -41,6 +56,18 @@ LotPhaseEnum = strawberry.enum(
 )
 LotResultEnum = strawberry.enum(
     LotResult, name="LotResult", description="成交, 流拍 or 撤拍 (pulled before bidding)."
+)
+LotSortEnum = strawberry.enum(
+    LotSort,
+    name="LotSort",
+    description="The trading hall's orders of lots (ties broken by lot, so pages never overlap).",
+)
+ViewerStandingEnum = strawberry.enum(
+    ViewerStanding,
+    name="ViewerStanding",
+    description="Where you stand on a lot: not registered, registration pending or "
+    "rejected, approved but not bidding, leading, outbid; once the result is out, won or "
+    "lost.",
 )
 
 
@@ -79,10 +106,13 @@ class AuctionSessionType(relay.Node):
     bidding_ends_at: datetime = strawberry_django.field(
         description="The scheduled end; each lot's endsAt may move later (anti-sniping)."
     )
+    lots: DjangoCursorConnection["LotType"] = strawberry_django.connection(
+        description="The session's lots in the hall, ending soonest first (keyset cursors)."
+    )
 
 
 @strawberry_django.type(Bid, name="Bid", description="One accepted bid, public: no names.")
-class BidType:
+class BidType(relay.Node):
     seq: int = strawberry_django.field(description="Per lot, gapless, from 1.")
     amount: Decimal = strawberry_django.field(description="The bid, CNY.")
     bidder_number: str = strawberry_django.field(description="竞买号.")
@@ -97,7 +127,7 @@ class BidType:
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset.order_by("-seq")
+        return queryset.order_by(key(Bid, "seq", descending=True))
 
 
 @strawberry.type(description="The result of recomputing a lot's bid hash chain.")
@@ -136,6 +166,12 @@ class PriorityRightType:
     )
 
 
+@strawberry.type(description="Staff: the person behind a registration.")
+class RegistrationApplicant:
+    name: str | None = strawberry.field(description="Their verified name; null if unset.")
+    phone: str = strawberry.field(description="Their mobile number (they sign in with it).")
+
+
 @strawberry_django.type(
     Registration, name="Registration", description="A buyer's registration for a lot (报名)."
 )
@@ -151,8 +187,9 @@ class RegistrationType(relay.Node, ReviewableInterface):
         description="When staff confirmed the deposit was received."
     )
     lot: "LotType" = strawberry_django.field(description="The lot registered for.")
-    bids: DjangoListConnection[BidType] = strawberry_django.connection(
-        description="Your own bids on this lot, newest first (my auctions)."
+    bids: DjangoCursorConnection[BidType] = strawberry_django.connection(
+        description="Your own bids on this lot, newest first (my auctions; keyset cursors: "
+        "new bids never shift a page you are reading)."
     )
 
     @strawberry_django.field(
@@ -179,6 +216,15 @@ class RegistrationType(relay.Node, ReviewableInterface):
             marked_by_name=(marker.name or None) if marker else None,
             waived_at=self.priority_waived_at,
         )
+
+    @strawberry_django.field(
+        select_related=["user"],
+        only=["user__name", "user__phone"],
+        permission_classes=staff_with(Perm.REVIEW_REGISTRATION, Perm.MANAGE_DEALS),
+        description="Staff (registration review, deals): who applied. Others get FORBIDDEN.",
+    )
+    def applicant(self) -> RegistrationApplicant | None:
+        return RegistrationApplicant(name=self.user.name or None, phone=self.user.phone)
 
     @strawberry_django.field(only=["proxy__max_amount"], description="Your maximum, if set.")
     def proxy_max_amount(self) -> Decimal | None:
@@ -306,8 +352,9 @@ class LotType(relay.Node):
             return self.winner_number_
         return self.winner.bidder_number if self.winner_id else None
 
-    bids: DjangoListConnection[BidType] = strawberry_django.connection(
-        description="The public bid record, newest first (bidder numbers only)."
+    bids: DjangoCursorConnection[BidType] = strawberry_django.connection(
+        description="The public bid record, newest first (bidder numbers only; keyset "
+        "cursors: new bids never shift a page you are reading)."
     )
 
     @strawberry_django.field(
@@ -320,6 +367,50 @@ class LotType(relay.Node):
         if hasattr(self, "priority_holders_"):
             return self.priority_holders_
         return self.registrations.filter(priority_order__isnull=False).count()
+
+    @strawberry_django.field(
+        annotate={"bidding_starts_at_": F("session__bidding_starts_at")},
+        description="When bidding opens (the session's start; count down with serverTime).",
+    )
+    def bidding_starts_at(self) -> datetime:
+        if hasattr(self, "bidding_starts_at_"):
+            return self.bidding_starts_at_
+        return self.session.bidding_starts_at
+
+    @strawberry_django.field(
+        annotate={"approved_registrant_count_": approved_registrant_count()},
+        description="How many buyers' registrations staff approved (public: names never).",
+    )
+    def approved_registrant_count(self) -> int:
+        if hasattr(self, "approved_registrant_count_"):
+            return self.approved_registrant_count_
+        return self.registrations.filter(status=ReviewStatus.APPROVED).count()
+
+    @strawberry_django.field(
+        only=["result", "leader_id", "winner_id"],
+        annotate={
+            name: (lambda info, name=name: viewer_standing_annotations(info.context.user)[name])
+            for name in VIEWER_STANDING_FIELDS
+        },
+        description="Where you stand on this lot (registered? leading? outbid?); null when "
+        "signed out. Joined into a list's query: a page of lots costs no query more.",
+    )
+    def viewer_standing(self, info: Info) -> ViewerStandingEnum | None:
+        user = info.context.user
+        if not user.is_authenticated:
+            return None
+        if not hasattr(self, "viewer_registration_id_"):  # not loaded through a list query
+            standing = viewer_standing_of(user=user, lot=self)
+        else:
+            standing = viewer_standing(
+                result=self.result,
+                leader_id=self.leader_id,
+                winner_id=self.winner_id,
+                registration_id=self.viewer_registration_id_,
+                registration_status=self.viewer_registration_status_,
+                has_bid=self.viewer_has_bid_,
+            )
+        return ViewerStandingEnum(standing)
 
     @strawberry_django.field(
         only=["listing_id"],
@@ -359,6 +450,10 @@ class LotType(relay.Node):
         if mine is None:
             return None
         return mine[0] if mine else None
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return lot_default_order(queryset)
 
 
 @strawberry.input

@@ -22,6 +22,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -47,6 +48,20 @@ def _page_size(field: FieldNode, variables: Mapping[str, Any], cap: int) -> int:
     if not sizes:
         return cap
     return max(0, min(max(sizes), cap))
+
+
+def _id_count(field: FieldNode, variables: Mapping[str, Any], cap: int) -> int:
+    """How many objects a field taking ``ids`` (nodes) asks for, at most ``cap``."""
+    for argument in field.arguments or ():
+        if argument.name.value != "ids":
+            continue
+        value = argument.value
+        if isinstance(value, ListValueNode):
+            return min(len(value.values), cap)
+        if isinstance(value, VariableNode):
+            given = variables.get(value.name.value)
+            return min(len(given), cap) if isinstance(given, list) else 1
+    return 1
 
 
 def _is_connection(field_def, named) -> bool:
@@ -91,7 +106,11 @@ class _Coster:
             if field_def is None:  # __typename, or a field of a union member
                 continue
             named = get_named_type(field_def.type)
-            if _is_connection(field_def, named):
+            if "ids" in field_def.args:  # nodes(ids:): each id may be a whole object tree
+                size = _id_count(field, self.variables, self.cap)
+                total += multiplier * size
+                total += self.cost(field.selection_set, named, multiplier * max(size, 1))
+            elif _is_connection(field_def, named):
                 size = _page_size(field, self.variables, self.cap)
                 total += multiplier * max(size, 1)
                 total += self.cost(field.selection_set, named, multiplier * max(size, 1))

@@ -37,8 +37,14 @@ def _raised_by_relay_arguments(exc: BaseException) -> bool:
     """A ValueError from Strawberry's reading of first/last/after/before."""
     frames = traceback.extract_tb(exc.__traceback__)
     return isinstance(exc, ValueError) and any(
-        frame.filename.endswith("strawberry/relay/utils.py")
-        and frame.name in {"from_arguments", "from_base64"}
+        (
+            frame.filename.endswith("strawberry/relay/utils.py")
+            and frame.name in {"from_arguments", "from_base64"}
+        )
+        or (  # keyset connections: a cursor of another list or order, first/last too big
+            frame.filename.endswith("strawberry_django/relay/cursor_connection.py")
+            and frame.name in {"from_cursor", "apply_cursor_pagination"}
+        )
         for frame in frames
     )
 
@@ -51,7 +57,8 @@ def _bad_input(error: GraphQLError) -> GraphQLError | None:
     if isinstance(original, GlobalIDValueError):
         return error
     if original is not None and _raised_by_relay_arguments(original):
-        if any(f.name == "from_base64" for f in traceback.extract_tb(original.__traceback__)):
+        frames = traceback.extract_tb(original.__traceback__)
+        if any(f.name in {"from_base64", "from_cursor"} for f in frames):
             # binascii's "Incorrect padding" says nothing to a client
             return GraphQLError(
                 gettext("This cursor is not valid: use one the API returned."),

@@ -1,11 +1,14 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, F
+from django.db.models import Count, F, Prefetch
 from strawberry import relay
+from strawberry_django.optimizer import optimize
 
+from auctions.selectors import lots_holding_listing
 from listings.models import (
     Listing,
     ListingStatus,
@@ -26,6 +29,9 @@ from .fields import blank_as_null
 from .patents import LegalStatusEnum, PatentTypeEnum
 from .reviews import ReviewableInterface, ReviewStatusEnum
 from .shops import AgreementType, ShopType
+
+if TYPE_CHECKING:
+    from .auctions import LotType
 
 ListingTypeEnum = strawberry.enum(ListingType, name="ListingType", description="专利 or 技术成果.")
 ListingStatusEnum = strawberry.enum(
@@ -66,6 +72,16 @@ class AchievementDetailsType:
 
 def _enum_or_none(enum, value):
     return enum(value) if value else None
+
+
+def _lots_holding_it(info: Info) -> Prefetch:
+    """The lots of each listing on a page, the latest first, optimized for what the query
+    asks of a lot (its session, price …), so Listing.lot stays one query per page. Which
+    lots hold a listing is said here (the Lot.listing relation) and in
+    auctions.selectors.lots_holding_listing, nowhere else."""
+    return Prefetch(
+        "lots", queryset=optimize(lots_holding_listing(), info), to_attr="lots_holding_it_"
+    )
 
 
 @strawberry_django.type(
@@ -181,6 +197,17 @@ class ListingNode(relay.Node, ReviewableInterface):
     ownership_changes: list["OwnershipChangeType"] = strawberry_django.field(
         description="Ownership change applications (seller and staff only)."
     )
+
+    @strawberry_django.field(
+        prefetch_related=[_lots_holding_it],
+        description="The auction lot it is (or was last) put up in; null if none. Joined "
+        "into a list's queries: a page of listings costs one query more, not one per row.",
+    )
+    def lot(self) -> Annotated["LotType", strawberry.lazy("schema.auctions")] | None:
+        lots = getattr(self, "lots_holding_it_", None)
+        if lots is None:  # not loaded through a list query
+            lots = list(lots_holding_listing().filter(listing=self)[:1])
+        return lots[0] if lots else None
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
@@ -306,4 +333,7 @@ class ListingFilter:
     field: TechFieldEnum | None = strawberry.field(default=None, description="Only this field.")
     search: str | None = strawberry.field(
         default=None, description="Part of the title, or of the patent number."
+    )
+    shop_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only this Shop's listings (a shop page)."
     )

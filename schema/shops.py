@@ -1,11 +1,16 @@
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import F
 from strawberry import relay
+from strawberry_django.relay import DjangoCursorConnection
 
 from agreements.models import Agreement, AgreementKind
+from listings.models import Listing
+from listings.selectors import listings_on_sale
 from shops.models import Shop
 from shops.selectors import shops_visible_to
 
@@ -14,6 +19,9 @@ from .context import Info
 from .errors import Error
 from .fields import blank_as_null
 from .reviews import ReviewableInterface, ReviewStatusEnum
+
+if TYPE_CHECKING:
+    from .listings import ListingNode
 
 AgreementKindEnum = strawberry.enum(
     AgreementKind, name="AgreementKind", description="Which text an agreement is."
@@ -57,6 +65,14 @@ class ShopType(relay.Node, ReviewableInterface):
     def identity_kind(self) -> IdentityKindEnum:
         kind = self.identity_kind_ if hasattr(self, "identity_kind_") else self.identity.kind
         return IdentityKindEnum(kind)
+
+    @strawberry_django.connection(
+        DjangoCursorConnection[Annotated["ListingNode", strawberry.lazy("schema.listings")]],
+        description="The shop's listings on sale, newest first (a shop page; keyset "
+        "cursors). A detail field: a few queries for each shop shown.",
+    )
+    def listings(self) -> Iterable[Listing]:
+        return listings_on_sale(shop_id=self.pk)
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

@@ -2,16 +2,70 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
+from kernel.keyset import key
 from kernel.permissions import Perm, staff_can
 from listings.models import LegalStatusCheck, ListingStatus
+from listings.selectors import listing_search
+from reviews.models import ReviewStatus
 
-from .models import AuctionSession, Bid, Lot, LotPhase, LotPull, Registration, Season
+from .models import (
+    AuctionSession,
+    Bid,
+    Lot,
+    LotPhase,
+    LotPull,
+    LotResult,
+    Registration,
+    Season,
+)
 
 
 def seasons_all() -> QuerySet[Season]:
     return Season.objects.order_by("-created_at")
+
+
+class LotSort(TextChoices):
+    """The hall's orders. Each ends with the primary key, so it is a total order that a
+    keyset cursor can resume from."""
+
+    ENDING_SOONEST = "ENDING_SOONEST", "即将结束"
+    PRICE_LOW_TO_HIGH = "PRICE_LOW_TO_HIGH", "价格从低到高"
+    PRICE_HIGH_TO_LOW = "PRICE_HIGH_TO_LOW", "价格从高到低"
+    MOST_BIDS = "MOST_BIDS", "出价最多"
+    NEWEST = "NEWEST", "最新上拍"
+
+
+def lot_price():
+    """The price a buyer sees on a lot: the current price, or the start price before bids."""
+    return Coalesce(F("current_price"), F("start_price"))
+
+
+def lot_order(sort: str) -> tuple:
+    """The order of ``sort``, each key selected with the row (kernel.keyset)."""
+    ends_at = key(Lot, "ends_at")
+    return {
+        LotSort.ENDING_SOONEST: (ends_at, "pk"),
+        LotSort.PRICE_LOW_TO_HIGH: (lot_price().asc(), "pk"),
+        LotSort.PRICE_HIGH_TO_LOW: (lot_price().desc(), "-pk"),
+        LotSort.MOST_BIDS: (key(Lot, "bid_count", descending=True), ends_at, "pk"),
+        LotSort.NEWEST: (key(Lot, "created_at", descending=True), "-pk"),
+    }[LotSort(sort)]
 
 
 def lots_in_hall(
@@ -20,19 +74,34 @@ def lots_in_hall(
     phase: str | None = None,
     season_id: int | None = None,
     session_id: int | None = None,
+    shop_id: int | None = None,
     type: str | None = None,
     field: str | None = None,
+    search: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    sort: str = LotSort.ENDING_SOONEST,
 ) -> QuerySet[Lot]:
-    """The trading hall's lots; the phase filter follows from the times and ``at``."""
+    """The trading hall's lots; the phase filter follows from the times and ``at``. The
+    price range applies to the price shown (current, or start before any bid); search
+    matches the listing's title or patent number as the listing hall's does."""
     lots = Lot.objects.exclude(listing__status=ListingStatus.DRAFT)
     if season_id:
         lots = lots.filter(session__season_id=season_id)
     if session_id:
         lots = lots.filter(session_id=session_id)
+    if shop_id:
+        lots = lots.filter(listing__shop_id=shop_id)
     if type:
         lots = lots.filter(listing__type=type)
     if field:
         lots = lots.filter(listing__field=field)
+    if search and search.strip():
+        lots = lots.filter(listing_search(search, prefix="listing__"))
+    if min_price is not None:
+        lots = lots.alias(shown_price=lot_price()).filter(shown_price__gte=min_price)
+    if max_price is not None:
+        lots = lots.alias(shown_price=lot_price()).filter(shown_price__lte=max_price)
     if phase == LotPhase.SCHEDULED:
         lots = lots.filter(result="", session__notice_starts_at__gt=at)
     elif phase == LotPhase.NOTICE:
@@ -43,7 +112,116 @@ def lots_in_hall(
         lots = lots.filter(result="", session__bidding_starts_at__lte=at, ends_at__gt=at)
     elif phase == LotPhase.ENDED:
         lots = lots.filter(Q(result__gt="") | Q(ends_at__lte=at))
-    return lots.order_by("ends_at", "pk")
+    return lots.order_by(*lot_order(sort))
+
+
+def lot_default_order(lots: QuerySet[Lot]) -> QuerySet[Lot]:
+    """Lots in the hall's default order (ending soonest), unless already given one: every
+    list of lots (a session's, a search's) is in a total order a keyset cursor resumes."""
+    return lots if lots.query.order_by else lots.order_by(*lot_order(LotSort.ENDING_SOONEST))
+
+
+def lots_holding_listing() -> QuerySet[Lot]:
+    """Lots by the listing they put up, latest first: ``Listing.lot`` takes the first of a
+    listing's. The one place that says which lot a listing is "in"."""
+    return Lot.objects.order_by("-session__bidding_starts_at", "-pk")
+
+
+# -- aggregates a hall page shows per lot, as annotations (one query for the page) --------
+
+
+def approved_registrant_count():
+    """How many registrations of the lot staff approved (a subquery per row)."""
+    approved = (
+        Registration.objects.filter(lot=OuterRef("pk"), status=ReviewStatus.APPROVED)
+        .order_by()
+        .values("lot")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(approved, output_field=IntegerField()), Value(0))
+
+
+class ViewerStanding(TextChoices):
+    """Where the caller stands on a lot."""
+
+    NOT_REGISTERED = "NOT_REGISTERED", "未报名"
+    REGISTRATION_PENDING = "REGISTRATION_PENDING", "报名审核中"
+    REGISTRATION_REJECTED = "REGISTRATION_REJECTED", "报名未通过"
+    NOT_BIDDING = "NOT_BIDDING", "未出价"
+    LEADING = "LEADING", "领先"
+    OUTBID = "OUTBID", "被超越"
+    WON = "WON", "竞得"
+    LOST = "LOST", "未竞得"
+
+
+VIEWER_STANDING_FIELDS = (
+    "viewer_registration_id_",
+    "viewer_registration_status_",
+    "viewer_has_bid_",
+)
+
+
+def viewer_standing_annotations(user) -> dict:
+    """What viewer_standing needs of the caller's registration, joined into the lots' query
+    as subqueries (so a page of lots costs no query more)."""
+    if not user.is_authenticated:  # no standing: nothing to look up per row
+        return {
+            "viewer_registration_id_": Value(None, output_field=IntegerField()),
+            "viewer_registration_status_": Value(None, output_field=CharField()),
+            "viewer_has_bid_": Value(False, output_field=BooleanField()),
+        }
+    user_id = user.pk
+    mine = Registration.objects.filter(lot=OuterRef("pk"), user_id=user_id)
+    return {
+        "viewer_registration_id_": Subquery(mine.values("pk")[:1]),
+        "viewer_registration_status_": Subquery(mine.values("status")[:1]),
+        "viewer_has_bid_": Exists(
+            Bid.objects.filter(lot=OuterRef("pk"), registration__user_id=user_id)
+        ),
+    }
+
+
+def viewer_standing(
+    *,
+    result: str,
+    leader_id: int | None,
+    winner_id: int | None,
+    registration_id: int | None,
+    registration_status: str | None,
+    has_bid: bool,
+) -> str:
+    """The caller's standing on a lot from their registration (if any) and the lot's state.
+    Until a finished lot is finalized its leader stays LEADING (the result is not out)."""
+    if registration_id is None:
+        return ViewerStanding.NOT_REGISTERED
+    if registration_status == ReviewStatus.PENDING:
+        return ViewerStanding.REGISTRATION_PENDING
+    if registration_status == ReviewStatus.REJECTED:
+        return ViewerStanding.REGISTRATION_REJECTED
+    if result:
+        if result == LotResult.SOLD and winner_id == registration_id:
+            return ViewerStanding.WON
+        return ViewerStanding.LOST if has_bid else ViewerStanding.NOT_BIDDING
+    if not has_bid:
+        return ViewerStanding.NOT_BIDDING
+    return ViewerStanding.LEADING if leader_id == registration_id else ViewerStanding.OUTBID
+
+
+def viewer_standing_of(*, user, lot: Lot) -> str | None:
+    """viewer_standing for one lot read outside a list (a few queries); None when signed
+    out."""
+    if not user.is_authenticated:
+        return None
+    registration = Registration.objects.filter(lot=lot, user=user).first()
+    return viewer_standing(
+        result=lot.result,
+        leader_id=lot.leader_id,
+        winner_id=lot.winner_id,
+        registration_id=registration.pk if registration else None,
+        registration_status=registration.status if registration else None,
+        has_bid=bool(registration) and Bid.objects.filter(registration=registration).exists(),
+    )
 
 
 def sessions_of(season_id: int) -> QuerySet[AuctionSession]:

@@ -1,6 +1,11 @@
+import uuid
+from datetime import datetime
+
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from kernel.clock import now
 from kernel.permissions import Perm, staff_can
 
 from .models import FileKind, PrivateFile
@@ -54,6 +59,29 @@ def file_signed_path(*, user, file: PrivateFile, as_attachment: bool = True) -> 
         {"f": str(file.pk), "u": user.pk}
     )
     return reverse("files:download", kwargs={"token": token})
+
+
+def file_link_expires_at(*, user, file: PrivateFile) -> datetime | None:
+    """When a link file_signed_path signs now stops working (FILE_URL_MAX_AGE after it was
+    signed), or None when ``user`` gets no link. The signer stamps whole seconds of the same
+    clock, so this is never later than the link's real end."""
+    if not file_can_download(user=user, file=file):
+        return None
+    return now().replace(microsecond=0) + settings.FILE_URL_MAX_AGE
+
+
+def files_downloadable_by(*, user, file_ids: list[str]) -> dict[str, PrivateFile]:
+    """The files among ``file_ids`` (as text) that ``user`` may download, by id."""
+    valid = []
+    for file_id in file_ids:
+        try:
+            valid.append(uuid.UUID(file_id))
+        except ValueError:
+            continue  # not one of ours: not found
+    if not valid or not user.is_authenticated:
+        return {}
+    files = PrivateFile.objects.filter(pk__in=valid).prefetch_related("readers")
+    return {str(f.pk): f for f in files if file_can_download(user=user, file=f)}
 
 
 def file_from_token(token: str, *, max_age) -> PrivateFile | None:

@@ -23,7 +23,11 @@ def listings_visible_to(user: User) -> QuerySet[Listing]:
 
 
 def listings_on_sale(
-    *, type: str | None = None, field: str | None = None, search: str | None = None
+    *,
+    type: str | None = None,
+    field: str | None = None,
+    search: str | None = None,
+    shop_id: int | None = None,
 ) -> QuerySet[Listing]:
     """The trading hall: newest listed first; search matches the title or the number."""
     listings = Listing.objects.filter(status__in=ON_SALE)
@@ -31,16 +35,24 @@ def listings_on_sale(
         listings = listings.filter(type=type)
     if field:
         listings = listings.filter(field=field)
+    if shop_id:
+        listings = listings.filter(shop_id=shop_id)
     if search and search.strip():
-        term = search.strip()
-        matches = Q(title__icontains=term) | Q(
-            patent_number__icontains=term.upper().replace(" ", "").removeprefix("ZL")
-        )
-        number = parse_patent_number(term)
-        if number is not None:  # any written form of a whole number finds it
-            matches |= Q(patent_number=number.canonical)
-        listings = listings.filter(matches)
+        listings = listings.filter(listing_search(search))
     return listings.order_by("-listed_at", "-id")
+
+
+def listing_search(search: str, *, prefix: str = "") -> Q:
+    """Listings whose title holds ``search``, or whose patent number does (any written
+    form of a whole number finds it); ``prefix`` reaches the listing from another model."""
+    term = search.strip()
+    matches = Q(**{f"{prefix}title__icontains": term}) | Q(
+        **{f"{prefix}patent_number__icontains": term.upper().replace(" ", "").removeprefix("ZL")}
+    )
+    number = parse_patent_number(term)
+    if number is not None:
+        matches |= Q(**{f"{prefix}patent_number": number.canonical})
+    return matches
 
 
 def listings_of_seller(*, user: User, status: str | None = None, type: str | None = None):

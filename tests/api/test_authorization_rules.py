@@ -27,6 +27,7 @@ def staff(*permissions: str) -> tuple:
 RULES = {
     "Query": {
         "node": PUBLIC,
+        "nodes": PUBLIC,  # each id only if the caller may see it (the types' querysets)
         "me": PUBLIC,
         "shopNotice": PUBLIC,
         "verificationQueue": staff(Perm.REVIEW_VERIFICATION),
@@ -37,6 +38,7 @@ RULES = {
         "lot": PUBLIC,  # the hall's detail page; visibility by the type's queryset
         "listing": PUBLIC,
         "shop": PUBLIC,
+        "myShop": SIGNED_IN,
         "serverTime": PUBLIC,  # anyone holding a printed serial and code
         "listings": PUBLIC,
         "myListings": SIGNED_IN,

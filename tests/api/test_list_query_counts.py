@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from auctions.models import Registration
 from auctions.services.bidding import bid_place
-from tests.factories import ListingFactory, UserFactory, auction_session, bidder, lot
+from tests.api.helpers import gid
+from tests.factories import ListingFactory, UserFactory, auction_session, bidder, lot, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,123 @@ def test_the_seller_centre_does_not_grow_with_the_page_with_reasons_and_history(
     for _ in range(9):
         ListingFactory(shop=first.shop, status="REJECTED", decision_reason="材料不全")
     assert queries(client, MY_LISTINGS) == small
+
+
+# -- issue 10: the hall's and seller centre's new fields, sorted, searched, keyset-paged --
+
+HALL = """
+query($shop: ID) { lots(first: 50, sort: PRICE_HIGH_TO_LOW, search: "储能", minPrice: "1",
+                        shopId: $shop) {
+  totalCount edges { node {
+    id biddingStartsAt approvedRegistrantCount viewerStanding nextMinimumBid
+    listing { title lot { id currentPrice session { name } } }
+    bids(first: 5) { totalCount edges { node { id seq } } }
+} } } }"""
+
+
+def test_the_sorted_searched_hall_with_standing_and_counts_does_not_grow(signed_in_as):
+    session = auction_session()
+    first = make_lot(session, None)
+    viewer = Registration.objects.filter(lot=first).first().user
+    client = signed_in_as(viewer)
+    small = queries(client, HALL)
+    for _ in range(9):
+        make_lot(session, None)
+    assert queries(client, HALL) == small
+
+
+SESSION_LOTS = """
+{ seasons(first: 5) { edges { node { sessions { lots(first: 50) { totalCount edges { node {
+    id approvedRegistrantCount viewerStanding biddingStartsAt
+} } } } } } } }"""
+
+
+def test_a_sessions_lots_do_not_grow_with_the_page(signed_in_as):
+    session = auction_session()
+    make_lot(session, None)
+    client = signed_in_as(UserFactory())
+    small = queries(client, SESSION_LOTS)
+    for _ in range(9):
+        make_lot(session, None)
+    assert queries(client, SESSION_LOTS) == small
+
+
+LISTINGS_WITH_LOTS = """
+query($shop: ID) { listings(first: 50, filter: {shopId: $shop}) { edges { node {
+    id title lot { id currentPrice approvedRegistrantCount session { name } }
+} } } }"""
+
+
+def test_listings_with_their_lots_do_not_grow_with_the_page(gql):
+    session = auction_session()
+    shop = make_lot(session, None).listing.shop
+    variables = {"shop": gid("Shop", shop.pk)}
+
+    def count():
+        gql(LISTINGS_WITH_LOTS, variables)
+        with CaptureQueriesContext(connection) as captured:
+            result = gql(LISTINGS_WITH_LOTS, variables)
+        assert len(result["data"]["listings"]["edges"]) == shop.listings.count()
+        return len(captured)
+
+    small = count()
+    for _ in range(9):
+        lot(session_obj=session, listing=ListingFactory(shop=shop, status="IN_AUCTION"))
+    assert count() == small
+
+
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Lot { currentPrice bidCount } } }"
+
+
+def test_nodes_costs_the_same_for_1_and_10_ids(gql):
+    session = auction_session()
+    lots = [lot(session_obj=session) for _ in range(10)]
+
+    def count(ids):
+        with CaptureQueriesContext(connection) as captured:
+            result = gql(NODES, {"ids": ids})
+        assert "errors" not in result and None not in result["data"]["nodes"]
+        return len(captured)
+
+    count([gid("Lot", lots[0].pk)])  # warm
+    assert count([gid("Lot", one.pk) for one in lots]) == count([gid("Lot", lots[0].pk)])
+
+
+SHOP_PAGE = """
+query($id: ID!) { shop(id: $id) { name listings(first: 50) { totalCount edges { node {
+    id title shop { name } lot { id }
+} } } } }"""
+
+
+def test_a_shop_page_does_not_grow_with_its_listings(gql):
+    first = ListingFactory()
+    variables = {"id": gid("Shop", first.shop_id)}
+
+    def count():
+        gql(SHOP_PAGE, variables)
+        with CaptureQueriesContext(connection) as captured:
+            result = gql(SHOP_PAGE, variables)
+        assert "errors" not in result, result
+        return len(captured)
+
+    small = count()
+    for _ in range(9):
+        ListingFactory(shop=first.shop)
+    assert count() == small
+
+
+REGISTRATION_QUEUE = """
+{ registrationQueue(first: 50) { totalCount edges { node {
+    id bidderNumber applicant { name phone } commitmentLetter { id url expiresAt }
+    lot { id approvedRegistrantCount }
+} } } }"""
+
+
+def test_the_registration_queue_with_applicants_does_not_grow(signed_in_as):
+    the_lot = lot(phase="NOTICE")
+    bidder(the_lot, approved=False)
+    client = signed_in_as(staff_user())
+    small = queries(client, REGISTRATION_QUEUE)
+    for _ in range(9):
+        bidder(the_lot, approved=False)
+    assert queries(client, REGISTRATION_QUEUE) == small

@@ -156,6 +156,18 @@ def test_a_document_asking_for_too_many_nodes_is_refused_before_it_runs(gql, que
     assert len(captured) == 0
 
 
+def test_nodes_counts_each_id_asked_for(gql):
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Lot {
+        bids(first: 100) { totalCount } } } }"""
+    the_lot = lot()
+
+    few = gql(query, {"ids": [gid("Lot", the_lot.pk)] * 10})
+    many = gql(query, {"ids": [gid("Lot", the_lot.pk)] * 100})
+
+    assert "errors" not in few, few
+    assert [e["extensions"]["code"] for e in many["errors"]] == ["QUERY_TOO_EXPENSIVE"]
+
+
 def test_the_page_size_from_a_variable_counts(gql):
     query = """query($n: Int) { lots(first: 100) { edges { node {
         bids(first: $n) { totalCount } } } } }"""
