@@ -59,6 +59,10 @@ class DealType(relay.Node):
     serial: str = strawberry_django.field(description="成交编号.")
     status: DealStatusEnum = strawberry_django.field(description="The step it has reached.")
     price: Decimal = strawberry_django.field(description="成交价, CNY.")
+    licence_rank: int = strawberry_django.field(
+        description="1, or for a lot sold as several non-exclusive licences this winner's "
+        "rank among them (by their highest bids)."
+    )
     dealt_at: datetime = strawberry_django.field(description="When the lot was sold (its end).")
     contract_deadline: date = strawberry_django.field(
         description="The contract is due by this day: 5 working days after the deal "

@@ -7,6 +7,7 @@ from django.db.models import Count, F
 from strawberry import relay
 
 from listings.models import (
+    LicenceKind,
     Listing,
     ListingStatus,
     ListingType,
@@ -18,7 +19,7 @@ from listings.models import (
     TransactionType,
 )
 from listings.selectors import listings_visible_to, ownership_changes_visible_to
-from listings.services import season_eligible, season_eligible_for
+from listings.services import listing_licence, season_eligible, season_eligible_for
 
 from .context import Info
 from .errors import Error
@@ -42,6 +43,13 @@ TransactionTypeEnum = strawberry.enum(
 )
 MaturityEnum = strawberry.enum(Maturity, name="Maturity", description="技术成熟度.")
 TechFieldEnum = strawberry.enum(TechField, name="TechField", description="技术领域 (category).")
+LicenceKindEnum = strawberry.enum(
+    LicenceKind,
+    name="LicenceKind",
+    description="许可方式: 独占 (EXCLUSIVE: only the licensee, not even the seller), 排他 "
+    "(SOLE: the licensee and the seller) or 普通 (NON_EXCLUSIVE: the seller may license "
+    "others).",
+)
 PaymentMethodEnum = strawberry.enum(
     PaymentMethod, name="PaymentMethod", description="付款方式: how the buyer pays."
 )
@@ -62,6 +70,17 @@ class PatentDetailsType:
 class AchievementDetailsType:
     maturity: MaturityEnum | None = strawberry.field(description="技术成熟度.")
     team: str = strawberry.field(description="The team behind it (成果完成团队).")
+
+
+@strawberry.type(description="A licence's terms (transaction type LICENSE).")
+class LicenceTermsType:
+    kind: LicenceKindEnum | None = strawberry.field(description="独占, 排他 or 普通.")
+    term_years: int | None = strawberry.field(
+        description="The term in years from the contract (or startsOn/endsOn)."
+    )
+    starts_on: date | None = strawberry.field(description="The term's first day (with endsOn).")
+    ends_on: date | None = strawberry.field(description="The term's last day (with startsOn).")
+    territory: str | None = strawberry.field(description="许可地域, e.g. 中国大陆.")
 
 
 def _enum_or_none(enum, value):
@@ -147,6 +166,24 @@ class ListingNode(relay.Node, ReviewableInterface):
         )
 
     @strawberry_django.field(
+        only=["transaction_type"],
+        select_related=["licence_terms"],
+        description="The licence's terms (transaction type LICENSE); null for a transfer, or "
+        "for a licence whose terms the seller left to the contract.",
+    )
+    def licence(self) -> LicenceTermsType | None:
+        terms = listing_licence(self)
+        if terms is None:
+            return None
+        return LicenceTermsType(
+            kind=_enum_or_none(LicenceKindEnum, terms.kind),
+            term_years=terms.term_years,
+            starts_on=terms.starts_on,
+            ends_on=terms.ends_on,
+            territory=terms.territory or None,
+        )
+
+    @strawberry_django.field(
         only=["type", "maturity", "team"],
         description="Technology-achievement details (achievements only).",
     )
@@ -229,6 +266,21 @@ class AchievementDetailsInput:
 
 
 @strawberry.input(
+    description="A licence's terms: the kind, the term (termYears, or startsOn and endsOn) "
+    "and the territory. Optional for a licence (left to the contract), but once one is "
+    "given, submission needs all."
+)
+class LicenceTermsInput:
+    kind: LicenceKindEnum | None = strawberry.field(default=None, description="独占, 排他 or 普通.")
+    term_years: int | None = strawberry.field(
+        default=None, description="1 to 50 years from the contract (not with dates)."
+    )
+    starts_on: date | None = strawberry.field(default=None, description="The first day.")
+    ends_on: date | None = strawberry.field(default=None, description="The last day (after it).")
+    territory: str | None = strawberry.field(default=None, description="许可地域, e.g. 中国大陆.")
+
+
+@strawberry.input(
     description="The listing form. A draft may be incomplete; submission needs all "
     "fields its type requires. Saving replaces the whole form."
 )
@@ -252,6 +304,9 @@ class ListingFormInput:
     )
     achievement: AchievementDetailsInput | None = strawberry.field(
         default=None, description="Type ACHIEVEMENT: the achievement details."
+    )
+    licence: LicenceTermsInput | None = strawberry.field(
+        default=None, description="Transaction type LICENSE: the licence's terms."
     )
 
 
