@@ -683,3 +683,18 @@ def test_a_seller_edits_the_licence_terms_and_a_transfer_drops_them(signed_in_as
     assert dropped["errors"] == []
     assert dropped["listing"] == {"transactionType": "TRANSFER", "licence": None}
     assert ListingLicence.objects.count() == 0
+
+
+def test_a_packages_registrant_may_open_the_data_room_of_each_of_its_listings(signed_in_as):
+    from auctions.models import LotItem
+
+    package = lot(phase="NOTICE")
+    second = ListingFactory(shop=package.listing.shop, status="IN_AUCTION", season_opt_in=True)
+    LotItem.objects.create(lot=package, listing=second, position=1)
+    registrant = signed_in_as(bidder(package))
+    room = """query($id: ID!) { dataRoom(listingId: $id) { registered } }"""
+
+    opened = registrant(room, {"id": gid("Listing", second.pk)})["data"]["dataRoom"]
+    elsewhere = registrant(room, {"id": gid("Listing", ListingFactory().pk)})["data"]["dataRoom"]
+
+    assert (opened["registered"], elsewhere["registered"]) == (True, False)
