@@ -189,6 +189,7 @@ class AuctionMutation:
                 deposit_amount=input.deposit_amount,
                 anti_sniping_minutes=input.anti_sniping_minutes,
                 default_increment=input.default_increment,
+                max_licences_per_lot=input.max_licences_per_lot,
             ),
         )
 
@@ -212,7 +213,9 @@ class AuctionMutation:
         )
 
     @strawberry.mutation(
-        description="Staff: put a listed, season-opted-in listing up in a session.",
+        description="Staff: put a listed, season-opted-in listing up in a session, alone "
+        "or with more of its shop's listings as one package (专利包), or as several "
+        "non-exclusive licences where the season allows it.",
         permission_classes=staff_with(Perm.MANAGE_AUCTIONS),
     )
     def lot_create(self, info: Info, input: LotCreateInput) -> LotPayload:
@@ -223,8 +226,13 @@ class AuctionMutation:
                 actor=info.context.user,
                 session_id=decode_id(input.session_id, AuctionSession, field="sessionId"),
                 listing_id=decode_id(input.listing_id, Listing, field="listingId"),
+                package_listing_ids=[
+                    decode_id(listing_id, Listing, field=f"packageListingIds.{index}")
+                    for index, listing_id in enumerate(input.package_listing_ids)
+                ],
                 increment=input.increment,
                 reserve_price=input.reserve_price,
+                licence_count=input.licence_count,
             ),
         )
 

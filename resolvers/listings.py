@@ -13,6 +13,7 @@ from listings.models import Listing, OwnershipChange
 from listings.selectors import listings_of_seller, listings_on_sale
 from listings.services import (
     AchievementDetails,
+    LicenceTerms,
     ListingForm,
     PatentDetails,
     listing_create,
@@ -66,6 +67,15 @@ def form_from_input(form: ListingFormInput) -> ListingForm:
         achievement = AchievementDetails(
             maturity=_value(form.achievement.maturity), team=form.achievement.team
         )
+    licence = None
+    if form.licence is not None:
+        licence = LicenceTerms(
+            kind=_value(form.licence.kind),
+            term_years=form.licence.term_years,
+            starts_on=form.licence.starts_on,
+            ends_on=form.licence.ends_on,
+            territory=form.licence.territory,
+        )
     return ListingForm(
         title=form.title,
         field=_value(form.field),
@@ -76,6 +86,7 @@ def form_from_input(form: ListingFormInput) -> ListingForm:
         season_opt_in=form.season_opt_in,
         patent=patent,
         achievement=achievement,
+        licence=licence,
     )
 
 

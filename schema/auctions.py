@@ -12,6 +12,7 @@ from auctions.models import (
     AuctionSession,
     Bid,
     Lot,
+    LotItem,
     LotPhase,
     LotPull,
     LotPullStatus,
@@ -28,6 +29,7 @@ from auctions.selectors import (
     approved_registrant_count,
     legal_status_checks_of_lot,
     lot_default_order,
+    lot_winners_public,
     registrations_visible_to,
     viewer_standing,
     viewer_standing_annotations,
@@ -86,6 +88,10 @@ class SeasonType(relay.Node):
     )
     default_increment: Decimal = strawberry_django.field(
         description="加价幅度 of lots that set none, CNY."
+    )
+    max_licences_per_lot: int = strawberry_django.field(
+        description="How many non-exclusive licences one lot may sell (its licenceCount, to "
+        "the highest distinct bidders at their own prices); 1: one winner per lot."
     )
     sessions: list["AuctionSessionType"] = strawberry_django.field(
         description="Its auction days, by date."
@@ -258,12 +264,69 @@ _priority_holders = Coalesce(
 )
 
 
+@strawberry.type(name="LotWinner", description="One winner of an ended lot (public).")
+class LotWinnerType:
+    rank: int = strawberry.field(description="1 for the highest bidder, then 2, 3 …")
+    bidder_number: str = strawberry.field(description="竞买号.")
+    price: Decimal = strawberry.field(description="What this winner pays: their highest bid.")
+
+    @classmethod
+    def of(cls, winner: dict) -> "LotWinnerType":
+        return cls(
+            rank=winner["rank"],
+            bidder_number=winner["bidder_number"],
+            price=Decimal(winner["price"]),
+        )
+
+
+def _items_with_listings(info: Info | None = None) -> Prefetch:
+    return Prefetch(
+        "items",
+        queryset=LotItem.objects.select_related(
+            "listing__shop__identity", "listing__licence_terms"
+        ).order_by("position"),
+    )
+
+
 @strawberry_django.type(Lot, name="Lot", description="A listing put up in a session (拍品).")
 class LotType(relay.Node):
     session: AuctionSessionType = strawberry_django.field(
         description="The session it is auctioned in."
     )
-    listing: ListingNode = strawberry_django.field(description="What is auctioned.")
+    listing: ListingNode = strawberry_django.field(
+        description="What is auctioned; for a package (专利包), its lead listing (all of them "
+        "in listings)."
+    )
+    licence_count: int = strawberry_django.field(
+        description="How many licences the lot sells: 1, or N non-exclusive licences to the "
+        "N highest distinct bidders, each at their own highest bid."
+    )
+
+    @strawberry_django.field(
+        prefetch_related=[_items_with_listings],
+        description="Every listing the lot sells, the lead first: one for an ordinary lot, "
+        "several for a package (专利包, one shop's listings sold or unsold as one).",
+    )
+    def listings(self) -> list[ListingNode]:
+        return self.listings_in_order()
+
+    @strawberry_django.field(
+        prefetch_related=[_items_with_listings],
+        description="True when the lot is a package of several listings.",
+    )
+    def is_package(self) -> bool:
+        return len(self.listings_in_order()) > 1
+
+    @strawberry_django.field(
+        only=["winner", "licence_count", "final_price"],
+        select_related=["winner"],
+        prefetch_related=["deals__registration"],
+        description="Who won, best first, each with their price: one winner when sold, "
+        "several for a lot sold as several licences; empty before the end or when unsold.",
+    )
+    def winners(self) -> list[LotWinnerType]:
+        return [LotWinnerType.of(winner) for winner in lot_winners_public(self)]
+
     start_price: Decimal = strawberry_django.field(description="起拍价, CNY.")
     increment: Decimal = strawberry_django.field(description="加价幅度: raises are multiples.")
     current_price: Decimal | None = strawberry_django.field(description="Null before bids.")
@@ -472,6 +535,11 @@ class SeasonCreateInput:
     default_increment: Decimal = strawberry.field(
         default=Decimal("1000.00"), description="加价幅度 of lots that set none, CNY."
     )
+    max_licences_per_lot: int = strawberry.field(
+        default=1,
+        description="1 to 20: how many non-exclusive licences one lot may sell to several "
+        "winners (1: one winner per lot).",
+    )
 
 
 @strawberry.input
@@ -489,7 +557,19 @@ class SessionCreateInput:
 @strawberry.input
 class LotCreateInput:
     session_id: relay.GlobalID = strawberry.field(description="The AuctionSession.")
-    listing_id: relay.GlobalID = strawberry.field(description="A listed, season-opted-in one.")
+    listing_id: relay.GlobalID = strawberry.field(
+        description="A listed, season-opted-in one (a package's lead listing)."
+    )
+    package_listing_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list,
+        description="More listings of the same shop, on the same terms, sold with it as one "
+        "package (专利包, at most 20 in all); it starts at the sum of their start prices.",
+    )
+    licence_count: int = strawberry.field(
+        default=1,
+        description="Sell N > 1 non-exclusive licences to the N highest distinct bidders, "
+        "each at their own highest bid (at most the season's maxLicencesPerLot).",
+    )
     increment: Decimal | None = strawberry.field(default=None, description="Default: the season's.")
     reserve_price: Decimal | None = strawberry.field(
         default=None, description="保留价: below it the lot does not sell (not shown to buyers)."

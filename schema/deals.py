@@ -63,6 +63,10 @@ class DealType(relay.Node):
         description="The buyer won by the priority purchase right (优先购买权): its winning "
         "bid matched a price another bidder had bid first."
     )
+    licence_rank: int = strawberry_django.field(
+        description="1, or for a lot sold as several non-exclusive licences this winner's "
+        "rank among them (by their highest bids)."
+    )
     dealt_at: datetime = strawberry_django.field(description="When the lot was sold (its end).")
     contract_deadline: date = strawberry_django.field(
         description="The contract is due by this day: 5 working days after the deal "

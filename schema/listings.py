@@ -8,8 +8,10 @@ from django.db.models import Count, F, Prefetch
 from strawberry import relay
 from strawberry_django.optimizer import optimize
 
+from auctions.models import LotItem
 from auctions.selectors import lots_holding_listing
 from listings.models import (
+    LicenceKind,
     Listing,
     ListingStatus,
     ListingType,
@@ -21,7 +23,7 @@ from listings.models import (
     TransactionType,
 )
 from listings.selectors import listings_visible_to, ownership_changes_visible_to
-from listings.services import season_eligible, season_eligible_for
+from listings.services import listing_licence, season_eligible, season_eligible_for
 
 from .context import Info
 from .errors import Error
@@ -48,6 +50,13 @@ TransactionTypeEnum = strawberry.enum(
 )
 MaturityEnum = strawberry.enum(Maturity, name="Maturity", description="技术成熟度.")
 TechFieldEnum = strawberry.enum(TechField, name="TechField", description="技术领域 (category).")
+LicenceKindEnum = strawberry.enum(
+    LicenceKind,
+    name="LicenceKind",
+    description="许可方式: 独占 (EXCLUSIVE: only the licensee, not even the seller), 排他 "
+    "(SOLE: the licensee and the seller) or 普通 (NON_EXCLUSIVE: the seller may license "
+    "others).",
+)
 PaymentMethodEnum = strawberry.enum(
     PaymentMethod, name="PaymentMethod", description="付款方式: how the buyer pays."
 )
@@ -70,18 +79,34 @@ class AchievementDetailsType:
     team: str = strawberry.field(description="The team behind it (成果完成团队).")
 
 
+@strawberry.type(description="A licence's terms (transaction type LICENSE).")
+class LicenceTermsType:
+    kind: LicenceKindEnum | None = strawberry.field(description="独占, 排他 or 普通.")
+    term_years: int | None = strawberry.field(
+        description="The term in years from the contract (or startsOn/endsOn)."
+    )
+    starts_on: date | None = strawberry.field(description="The term's first day (with endsOn).")
+    ends_on: date | None = strawberry.field(description="The term's last day (with startsOn).")
+    territory: str | None = strawberry.field(description="许可地域, e.g. 中国大陆.")
+
+
 def _enum_or_none(enum, value):
     return enum(value) if value else None
 
 
 def _lots_holding_it(info: Info) -> Prefetch:
     """The lots of each listing on a page, the latest first, optimized for what the query
-    asks of a lot (its session, price …), so Listing.lot stays one query per page. Which
-    lots hold a listing is said here (the Lot.listing relation) and in
+    asks of a lot (its session, price …), so Listing.lot costs two queries per page, not
+    one per row. A listing is in a lot as one of its items (the lead of an ordinary lot, or
+    any listing of a package, issue 14): said here and in
     auctions.selectors.lots_holding_listing, nowhere else."""
-    return Prefetch(
-        "lots", queryset=optimize(lots_holding_listing(), info), to_attr="lots_holding_it_"
+    lots = optimize(lots_holding_listing(), info)
+    items = (
+        LotItem.objects.filter(lot__in=lots_holding_listing().values("pk"))
+        .order_by("-lot__session__bidding_starts_at", "-lot_id")
+        .prefetch_related(Prefetch("lot", queryset=lots))
     )
+    return Prefetch("lot_items", queryset=items, to_attr="lot_items_holding_it")
 
 
 @strawberry_django.type(
@@ -163,6 +188,24 @@ class ListingNode(relay.Node, ReviewableInterface):
         )
 
     @strawberry_django.field(
+        only=["transaction_type"],
+        select_related=["licence_terms"],
+        description="The licence's terms (transaction type LICENSE); null for a transfer, or "
+        "for a licence whose terms the seller left to the contract.",
+    )
+    def licence(self) -> LicenceTermsType | None:
+        terms = listing_licence(self)
+        if terms is None:
+            return None
+        return LicenceTermsType(
+            kind=_enum_or_none(LicenceKindEnum, terms.kind),
+            term_years=terms.term_years,
+            starts_on=terms.starts_on,
+            ends_on=terms.ends_on,
+            territory=terms.territory or None,
+        )
+
+    @strawberry_django.field(
         only=["type", "maturity", "team"],
         description="Technology-achievement details (achievements only).",
     )
@@ -201,13 +244,13 @@ class ListingNode(relay.Node, ReviewableInterface):
     @strawberry_django.field(
         prefetch_related=[_lots_holding_it],
         description="The auction lot it is (or was last) put up in; null if none. Joined "
-        "into a list's queries: a page of listings costs one query more, not one per row.",
+        "into a list's queries: a page of listings costs two queries more, not one per row.",
     )
     def lot(self) -> Annotated["LotType", strawberry.lazy("schema.auctions")] | None:
-        lots = getattr(self, "lots_holding_it_", None)
-        if lots is None:  # not loaded through a list query
-            lots = list(lots_holding_listing().filter(listing=self)[:1])
-        return lots[0] if lots else None
+        items = getattr(self, "lot_items_holding_it", None)
+        if items is None:  # not loaded through a list query
+            return lots_holding_listing().filter(items__listing=self).first()
+        return items[0].lot if items else None
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
@@ -256,6 +299,21 @@ class AchievementDetailsInput:
 
 
 @strawberry.input(
+    description="A licence's terms: the kind, the term (termYears, or startsOn and endsOn) "
+    "and the territory. Optional for a licence (left to the contract), but once one is "
+    "given, submission needs all."
+)
+class LicenceTermsInput:
+    kind: LicenceKindEnum | None = strawberry.field(default=None, description="独占, 排他 or 普通.")
+    term_years: int | None = strawberry.field(
+        default=None, description="1 to 50 years from the contract (not with dates)."
+    )
+    starts_on: date | None = strawberry.field(default=None, description="The first day.")
+    ends_on: date | None = strawberry.field(default=None, description="The last day (after it).")
+    territory: str | None = strawberry.field(default=None, description="许可地域, e.g. 中国大陆.")
+
+
+@strawberry.input(
     description="The listing form. A draft may be incomplete; submission needs all "
     "fields its type requires. Saving replaces the whole form."
 )
@@ -279,6 +337,9 @@ class ListingFormInput:
     )
     achievement: AchievementDetailsInput | None = strawberry.field(
         default=None, description="Type ACHIEVEMENT: the achievement details."
+    )
+    licence: LicenceTermsInput | None = strawberry.field(
+        default=None, description="Transaction type LICENSE: the licence's terms."
     )
 
 

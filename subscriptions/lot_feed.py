@@ -142,6 +142,7 @@ class LotFeed:
                         result=state.result,
                         final_price=state.final_price,
                         winner_bidder_number=state.winner_bidder_number,
+                        winners=state.winners,
                         at=state.finalized_at or state.ends_at,
                     )
                 ],

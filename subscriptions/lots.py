@@ -20,7 +20,7 @@ from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
 from live.events import MESSAGE_TYPE, LiveEvent
 from resolvers.ids import decode_id
-from schema.auctions import LotPhaseEnum, LotResultEnum
+from schema.auctions import LotPhaseEnum, LotResultEnum, LotWinnerType
 from schema.context import Info
 from schema.errors import client_error
 
@@ -78,8 +78,16 @@ class LotEnded:
     seq: int = strawberry.field(description="The lot's last bid sequence number.")
     result: LotResultEnum = strawberry.field(description="成交 (SOLD) or 流拍 (UNSOLD).")
     final_price: Decimal | None = strawberry.field(description="Null when unsold.")
-    winner_bidder_number: str | None = strawberry.field(description="Null when unsold.")
+    winner_bidder_number: str | None = strawberry.field(
+        description="Null when unsold; the highest bidder's when several licences were sold."
+    )
     at: datetime = strawberry.field(description="When the lot was closed.")
+
+    @strawberry.field(
+        description="Every winner, best first (several for a lot sold as several licences)."
+    )
+    def winners(self) -> list[LotWinnerType]:
+        return [LotWinnerType.of(winner) for winner in self.winners]
 
     @strawberry.field(description="The lot.")
     def lot_id(self) -> relay.GlobalID:

@@ -212,7 +212,7 @@ def auction_session(*, phase: str = "BIDDING", season_obj=None, **overrides):
 
 
 def lot(*, phase: str = "BIDDING", session_obj=None, **overrides):
-    from auctions.models import Lot
+    from auctions.models import Lot, LotItem
 
     session_obj = session_obj or auction_session(phase=phase)
     listing = overrides.pop("listing", None) or ListingFactory(
@@ -226,7 +226,9 @@ def lot(*, phase: str = "BIDDING", session_obj=None, **overrides):
         "ends_at": session_obj.bidding_ends_at,
         "created_by": session_obj.season.created_by,
     }
-    return Lot.objects.create(**{**values, **overrides})
+    created = Lot.objects.create(**{**values, **overrides})
+    LotItem.objects.create(lot=created, listing=created.listing, position=0)
+    return created
 
 
 def bidder(lot_obj, *, phone: str | None = None, approved: bool = True):

@@ -13,7 +13,7 @@ from kernel.permissions import Perm, staff_can
 from listings.models import Listing, ListingStatus
 from reviews.admin import REVIEW_FIELDSET, ReviewableAdmin
 
-from .models import AuctionSession, Bid, Lot, ProxyBid, Registration, Season
+from .models import AuctionSession, Bid, Lot, LotItem, ProxyBid, Registration, Season
 from .services.setup import lot_create
 
 AUCTION_STAFF = ("auctions.manage_auctions",)
@@ -71,6 +71,22 @@ class LotCreateForm(forms.Form):
             self.add_error(field if field in self.fields else None, item.message)
 
 
+class LotItemInline(admin.TabularInline):
+    """A package's listings (专利包), lead first: shown, never edited (lotCreate sets them)."""
+
+    model = LotItem
+    fields = ("position", "listing")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Lot)
 class LotAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
     """Lots change only through the bidding engine and the clock; staff who run auctions
@@ -79,6 +95,7 @@ class LotAdmin(DomainPermissionAdmin, ReadOnlyModelAdmin):
 
     domain_permissions = AUCTION_STAFF
     domain_may_change = False
+    inlines = (LotItemInline,)
 
     def has_add_permission(self, request, *args):
         user = request.user

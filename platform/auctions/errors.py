@@ -4,6 +4,39 @@ from kernel.errors import ErrorCode
 
 
 class AuctionErrorCode(ErrorCode):
+    # issue 14: packages and licence lots
+    PACKAGE_MIXES_SHOPS = (
+        "PACKAGE_MIXES_SHOPS",
+        _("Every listing of a package must belong to the same shop."),
+    )
+    PACKAGE_LISTING_REPEATED = (
+        "PACKAGE_LISTING_REPEATED",
+        _("A listing appears more than once in the package."),
+    )
+    PACKAGE_TOO_LARGE = "PACKAGE_TOO_LARGE", _("A package holds at most {limit} listings.")
+    PACKAGE_TERMS_DIFFER = (
+        "PACKAGE_TERMS_DIFFER",
+        _(
+            "Every listing of a package must be sold the same way (transfer, or a licence on "
+            "the same terms)."
+        ),
+    )
+    LISTING_ALREADY_IN_LOT = (
+        "LISTING_ALREADY_IN_LOT",
+        _("This listing is already in a lot that has not ended."),
+    )
+    LICENCE_COUNT_INVALID = (
+        "LICENCE_COUNT_INVALID",
+        _("The number of licences must be a whole number from 1 to {limit}."),
+    )
+    MULTIPLE_LICENCES_NOT_ALLOWED = (
+        "MULTIPLE_LICENCES_NOT_ALLOWED",
+        _("This season allows at most {limit} licence(s) per lot."),
+    )
+    MULTIPLE_LICENCES_NEED_NON_EXCLUSIVE = (
+        "MULTIPLE_LICENCES_NEED_NON_EXCLUSIVE",
+        _("Only a non-exclusive (普通) licence can be sold to several bidders."),
+    )
     LOT_PULL_ALREADY_DECIDED = (
         "LOT_PULL_ALREADY_DECIDED",
         _("This pull has already been decided."),

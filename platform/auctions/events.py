@@ -4,6 +4,7 @@ Each event carries everything a watcher needs (no query per event) and the lot's
 sequence number: a bid its own ``seq`` (per lot, gapless), the others the last one.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +55,9 @@ class LotEnded(LotEvent):
     final_price: Decimal | None
     winner_bidder_number: str | None
     at: datetime
+    # Every winner, best first: {"bidder_number", "price" (a decimal string), "rank"}. One
+    # for an ordinary sold lot, several for a lot sold as several non-exclusive licences.
+    winners: list = dataclasses.field(default_factory=list)
 
 
 def bid_placed(lot: Lot, bid: Bid) -> BidPlaced:
@@ -86,7 +90,17 @@ def lot_phase_changed(lot: Lot, phase: str, at: datetime) -> LotPhaseChanged:
     )
 
 
-def lot_ended(lot: Lot, at: datetime) -> LotEnded:
+def winners_payload(winners) -> list[dict]:
+    """``[(registration, price), ...]`` best first, as LotEnded carries them."""
+    return [
+        {"bidder_number": registration.bidder_number, "price": f"{price:.2f}", "rank": rank}
+        for rank, (registration, price) in enumerate(winners, start=1)
+    ]
+
+
+def lot_ended(lot: Lot, at: datetime, *, winners=None) -> LotEnded:
+    if winners is None:
+        winners = [(lot.winner, lot.final_price)] if lot.winner_id else []
     return LotEnded(
         lot_id=lot.pk,
         session_id=lot.session_id,
@@ -95,6 +109,7 @@ def lot_ended(lot: Lot, at: datetime) -> LotEnded:
         final_price=lot.final_price,
         winner_bidder_number=lot.winner.bidder_number if lot.winner_id else None,
         at=at,
+        winners=winners_payload(winners),
     )
 
 

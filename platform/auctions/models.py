@@ -25,6 +25,11 @@ class Season(models.Model):
     default_increment = models.DecimalField(
         "默认加价幅度（元）", max_digits=14, decimal_places=2, default=Decimal("1000.00")
     )
+    max_licences_per_lot = models.PositiveSmallIntegerField(
+        "每个拍品最多许可数",
+        default=1,
+        help_text="普通许可的拍品最多可许可给出价最高的几位不同竞买人（各按其最高出价）；1为只有一位买受人",
+    )
     contract_template = models.ForeignKey(
         PrivateFile,
         verbose_name="合同模板",
@@ -89,8 +94,14 @@ class Lot(models.Model):
     session = models.ForeignKey(
         AuctionSession, verbose_name="场次", on_delete=models.PROTECT, related_name="lots"
     )
+    # The lead listing; a package (专利包) holds more, all of them in ``items`` (lead first).
     listing = models.ForeignKey(
         Listing, verbose_name="标的物", on_delete=models.PROTECT, related_name="lots"
+    )
+    licence_count = models.PositiveSmallIntegerField(
+        "许可数",
+        default=1,
+        help_text="大于1时（普通许可，拍卖季允许），出价最高的这么多位不同竞买人各得一份许可",
     )
     start_price = models.DecimalField("起拍价（元）", max_digits=14, decimal_places=2)
     increment = models.DecimalField("加价幅度（元）", max_digits=14, decimal_places=2)
@@ -158,6 +169,24 @@ class Lot(models.Model):
     def __str__(self) -> str:
         return f"{self.session.name} · {self.listing.title}"
 
+    def listings_in_order(self) -> list[Listing]:
+        """Every listing the lot sells, the lead first (one for an ordinary lot). Uses a
+        prefetched ``items__listing`` when there is one."""
+        return [item.listing for item in self.items.all()] or [self.listing]
+
+    def subject_title(self) -> str:
+        """What the lot sells, in a sentence: the listing's title, or a package's lead title
+        and how many listings it holds."""
+        listings = self.listings_in_order()
+        if len(listings) == 1:
+            return listings[0].title
+        return f"{listings[0].title}等{len(listings)}项专利包"
+
+    @property
+    def deal(self):
+        """The deal of a sold lot (the highest bidder's when several licences were sold)."""
+        return self.deals.order_by("licence_rank").first()
+
     def next_minimum_bid(self) -> Decimal:
         """The start price before any bid, then the current price plus one increment."""
         return (
@@ -191,6 +220,30 @@ class PriorityBasis(models.TextChoices):
     CO_OWNER = "CO_OWNER", "专利权共有人"
     LICENSEE = "LICENSEE", "被许可人"
     OTHER = "OTHER", "其他依法享有优先购买权者"
+
+
+class LotItem(models.Model):
+    """One listing of a lot (拍品所含标的): a package (专利包) has several, of one shop, sold or
+    unsold together; an ordinary lot has one, its lead listing."""
+
+    lot = models.ForeignKey(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="items"
+    )
+    listing = models.ForeignKey(
+        Listing, verbose_name="标的物", on_delete=models.PROTECT, related_name="lot_items"
+    )
+    position = models.PositiveSmallIntegerField("序号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "拍品标的"
+        ordering = ["lot", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "listing"], name="lot_item_listing_once"),
+            models.UniqueConstraint(fields=["lot", "position"], name="lot_item_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} · {self.listing}"
 
 
 class Registration(Reviewable):

@@ -24,6 +24,7 @@ from listings.models import LegalStatusCheck, ListingStatus
 from listings.selectors import listing_search
 from reviews.models import ReviewStatus
 
+from .events import winners_payload
 from .models import (
     AuctionSession,
     Bid,
@@ -263,9 +264,21 @@ class LotLiveState:
     final_price: Decimal | None
     winner_bidder_number: str | None
     under_priority_right: bool  # the current price is held by a holder's match
+    winners: list  # as LotEnded carries them
     notice_starts_at: datetime
     bidding_starts_at: datetime
     finalized_at: datetime | None
+
+
+def lot_winners_public(lot: Lot) -> list[dict]:
+    """The winners of an ended lot, best first, as LotEnded carries them: bidder numbers and
+    prices are public (one query more only for a lot of several licences)."""
+    if not lot.winner_id:
+        return []
+    if lot.licence_count == 1:
+        return winners_payload([(lot.winner, lot.final_price)])
+    deals = sorted(lot.deals.all(), key=lambda deal: deal.licence_rank)  # prefetched or not
+    return winners_payload([(deal.registration, deal.price) for deal in deals])
 
 
 def lot_live_states(*, at, lot_id: int | None = None, session_id: int | None = None):
@@ -294,6 +307,7 @@ def lot_live_states(*, at, lot_id: int | None = None, session_id: int | None = N
             final_price=lot.final_price,
             winner_bidder_number=lot.winner.bidder_number if lot.winner_id else None,
             under_priority_right=bool(lot.under_priority_right_),
+            winners=lot_winners_public(lot),
             notice_starts_at=lot.session.notice_starts_at,
             bidding_starts_at=lot.session.bidding_starts_at,
             finalized_at=lot.finalized_at,
@@ -329,10 +343,14 @@ def bids_placed_between(
 
 
 def legal_status_checks_of_lot(*, user, lot: Lot) -> QuerySet[LegalStatusCheck]:
-    """The listing's submission checks and this lot's own (bidding open, deal), newest
-    first: for the lot's registrants, its seller and auction or deal staff."""
-    checks = LegalStatusCheck.objects.filter(listing_id=lot.listing_id).filter(
-        Q(lot_id__isnull=True) | Q(lot_id=lot.pk)
+    """The submission checks of the lot's listings (each of a package's) and this lot's own
+    (bidding open, deal), newest first: for the lot's registrants, its seller and auction or
+    deal staff."""
+    listing_ids = Q(listing_id=lot.listing_id) | Q(listing__lot_items__lot_id=lot.pk)
+    checks = (
+        LegalStatusCheck.objects.filter(listing_ids)
+        .distinct()
+        .filter(Q(lot_id__isnull=True) | Q(lot_id=lot.pk))
     )
     if staff_can(user, Perm.MANAGE_AUCTIONS, Perm.REVIEW_REGISTRATION, Perm.MANAGE_DEALS):
         return checks

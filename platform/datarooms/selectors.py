@@ -1,7 +1,7 @@
 """Who may see a listing's data room, asked by the API and the download view alike."""
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementKind
@@ -32,11 +32,13 @@ def data_room_manages(*, user, listing: Listing) -> bool:
 
 
 def data_room_registration(*, user, listing: Listing) -> Registration | None:
-    """``user``'s approved registration for a lot of ``listing`` (the latest), if any."""
+    """``user``'s approved registration for a lot of ``listing`` (the latest), if any; a
+    package's registrants see the room of each of its listings."""
     if not user.is_authenticated:
         return None
+    of_listing = Q(lot__listing=listing) | Q(lot__items__listing=listing)
     return (
-        Registration.objects.filter(user=user, lot__listing=listing, status=ReviewStatus.APPROVED)
+        Registration.objects.filter(of_listing, user=user, status=ReviewStatus.APPROVED)
         .order_by("-id")
         .first()
     )

@@ -85,6 +85,33 @@ class VerificationMark:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SubjectItem:
+    """One listing a deal sold: a package (专利包) has several, each listed on every
+    document."""
+
+    title: str
+    type_label: str
+    patent_number: str | None = None
+    patent_type_label: str | None = None
+    application_date: date | None = None
+    grant_date: date | None = None
+    rights_holders: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LicenceInfo:
+    """The licence a deal grants: how exclusive, its term and territory, and, for a lot
+    sold as several non-exclusive licences, how many and which of them this deal is."""
+
+    kind: str  # EXCLUSIVE, SOLE or NON_EXCLUSIVE
+    kind_label: str
+    term: str
+    territory: str
+    count: int = 1
+    rank: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
 class DealNoticeData:
     """What the deal notice (《网络竞价成交通知书》) states."""
 
@@ -106,6 +133,8 @@ class DealNoticeData:
     contract_deadline_provisional: bool = False
     verification: VerificationMark | None = None
     market_name: str = MARKET_NAME
+    items: tuple[SubjectItem, ...] = ()  # a package's listings (more than one)
+    licence: LicenceInfo | None = None
 
     def __post_init__(self):
         _require_aware(self.deal_at)
@@ -133,6 +162,8 @@ class CertificateData:
     bid_chain_verified: bool
     verification: VerificationMark | None = None
     market_name: str = MARKET_NAME
+    items: tuple[SubjectItem, ...] = ()
+    licence: LicenceInfo | None = None
 
     def __post_init__(self):
         _require_aware(self.deal_at)
@@ -486,12 +517,37 @@ class _SealArea(Flowable):
 
 
 def _subject_rows(
-    *, title: str, type_label: str, patent_number: str | None, seller: str
+    *,
+    title: str,
+    type_label: str,
+    patent_number: str | None,
+    seller: str,
+    items: tuple[SubjectItem, ...] = (),
+    licence: LicenceInfo | None = None,
 ) -> list[tuple[str, str]]:
-    rows = [("标的名称", _text(title)), ("标的类型", _text(type_label))]
-    if patent_number:
-        rows.append(("专利号", _text(patent_number)))
+    rows = [("标的名称", _text(title))]
+    if len(items) > 1:
+        rows.append(("标的类型", f"{_text(type_label)}包（共{len(items)}项，整体成交）"))
+        for number, item in enumerate(items, start=1):
+            line = _text(item.title)
+            if item.patent_number:
+                line += f"<br/>专利号：{_text(item.patent_number)}"
+            rows.append((f"标的{number}", line))
+    else:
+        rows.append(("标的类型", _text(type_label)))
+        if patent_number:
+            rows.append(("专利号", _text(patent_number)))
     rows.append(("委托人（卖方）", _text(seller)))
+    if licence is not None:
+        rows += [
+            ("交易方式", f"专利实施许可（{_text(licence.kind_label)}）"),
+            ("许可期限", _text(licence.term)),
+            ("许可地域", _text(licence.territory)),
+        ]
+        if licence.count > 1:
+            rows.append(
+                ("许可份数", f"共{licence.count}份普通许可，本成交为出价第{licence.rank}名")
+            )
     return rows
 
 
@@ -503,6 +559,15 @@ def _price_rows(price: Decimal) -> list[tuple[str, str]]:
 
 
 # -- the documents -----------------------------------------------------------------------
+
+
+def _won(licence: LicenceInfo | None) -> str:
+    if licence is None or licence.count == 1:
+        return "以最高有效报价竞得下列标的"
+    return (
+        f"以第{licence.rank}高的有效报价获得下列标的的普通许可（本标的共许可{licence.count}"
+        "位出价最高的竞买人，各按其本人最高出价成交）"
+    )
 
 
 def deal_notice_pdf(data: DealNoticeData) -> bytes:
@@ -525,7 +590,7 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
         Paragraph(f"{_text(data.buyer_name)}：", _ADDRESSEE),
         Paragraph(
             f"在{market}组织的{_text(data.season_name)}（{_text(data.session_name)}）网络竞价中，"
-            f"您（竞买号：{_text(data.buyer_bidder_number)}）以最高有效报价竞得下列标的，"
+            f"您（竞买号：{_text(data.buyer_bidder_number)}）{_won(data.licence)}，"
             f"成交价为{price}（人民币{capitals}）。成交结果如下表。",
             _BODY,
         ),
@@ -537,6 +602,8 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
                     type_label=data.listing_type_label,
                     patent_number=data.patent_number,
                     seller=data.seller_name,
+                    items=data.items,
+                    licence=data.licence,
                 ),
                 ("买受人", _text(data.buyer_name)),
                 ("竞买号", _text(data.buyer_bidder_number)),
@@ -609,6 +676,8 @@ def certificate_pdf(data: CertificateData) -> bytes:
                     type_label=data.listing_type_label,
                     patent_number=data.patent_number,
                     seller=data.seller_name,
+                    items=data.items,
+                    licence=data.licence,
                 ),
                 ("买受人", _text(data.buyer_name)),
                 *_price_rows(data.final_price),
@@ -663,6 +732,8 @@ class ContractFill:
     price: Decimal
     deal_at: datetime
     contract_deadline: date
+    items: tuple[SubjectItem, ...] = ()
+    licence: LicenceInfo | None = None
 
     def __post_init__(self):
         _require_aware(self.deal_at)
@@ -680,6 +751,25 @@ class _Blanks:
         if value in (None, ""):
             return blank
         return f"<u>{_text(str(value))}</u>"
+
+    def value(self, value) -> str:
+        """Any value of the deal's, underlined (a date written out), or the blank line."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = format_date(value)
+        return self._value(value)
+
+    @property
+    def items(self) -> tuple[SubjectItem, ...]:
+        return self._fill.items if self._fill else ()
+
+    @property
+    def licence(self) -> LicenceInfo | None:
+        return self._fill.licence if self._fill else None
+
+    def box(self, kind: str) -> str:
+        """A licence kind's tick box: ticked for the deal's kind."""
+        licence = self.licence
+        return "■" if licence is not None and licence.kind == kind else "□"  # ■: the font has no ☑
 
     def __getattr__(self, name: str) -> str:
         fill = object.__getattribute__(self, "_fill")
@@ -711,6 +801,16 @@ class _Blanks:
 
 
 def _patent_lines(v: _Blanks) -> list[str]:
+    items = v.items
+    if len(items) > 1:
+        lines = [f"本合同标的为专利包，共{len(items)}项专利，整体成交："]
+        for number, item in enumerate(items, start=1):
+            lines.append(
+                f"（{number}）专利名称：{v.value(item.title)}；专利类型：{v.value(item.patent_type_label)}；"
+                f"专利号：{v.value(item.patent_number)}；申请日：{v.value(item.application_date)}；"
+                f"授权公告日：{v.value(item.grant_date)}；专利权人：{v.value(item.rights_holders)}；"
+            )
+        return lines
     return [
         f"1. 专利名称：{v.listing_title}；",
         f"2. 专利类型：{v.patent_type_label}（□发明  □实用新型  □外观设计）；"
@@ -799,14 +899,14 @@ def _licence_articles(v: _Blanks) -> list[tuple[str, list[str]]]:
             "第二条  许可方式、期限与地域",
             [
                 "1. 许可方式（择一勾选）：",
-                "□独占许可：许可期限内，在许可地域内只有甲方可以实施本专利，乙方自己不实施，"
-                "也不许可第三方实施；",
-                "□排他许可：许可期限内，在许可地域内乙方不再许可第三方实施本专利，但乙方自己"
-                "可以实施；",
-                "□普通许可：乙方在许可甲方实施本专利的同时，保留自己实施和许可第三方实施的权利。",
-                f"2. 许可期限：自{_BLANK}年{_BLANK}月{_BLANK}日至{_BLANK}年{_BLANK}月{_BLANK}日，"
-                "且不超过本专利权的有效期限。",
-                f"3. 许可地域：{_LONG_BLANK}。",
+                f"{v.box('EXCLUSIVE')}独占许可：许可期限内，在许可地域内只有甲方可以实施本专利，"
+                "乙方自己不实施，也不许可第三方实施；",
+                f"{v.box('SOLE')}排他许可：许可期限内，在许可地域内乙方不再许可第三方实施本专利，"
+                "但乙方自己可以实施；",
+                f"{v.box('NON_EXCLUSIVE')}普通许可：乙方在许可甲方实施本专利的同时，保留自己实施"
+                "和许可第三方实施的权利。",
+                _licence_term_line(v),
+                f"3. 许可地域：{v.value(v.licence.territory) if v.licence else _LONG_BLANK}。",
                 f"4. 实施方式：□制造  □使用  □许诺销售  □销售  □进口；产品范围：{_LONG_BLANK}。",
                 f"5. 甲方□可以  □不可以再许可第三方实施本专利；再许可的条件：{_LONG_BLANK}。",
             ],
@@ -864,6 +964,15 @@ def _licence_articles(v: _Blanks) -> list[tuple[str, list[str]]]:
         _disputes("第八条"),
         _closing("第九条"),
     ]
+
+
+def _licence_term_line(v: _Blanks) -> str:
+    if v.licence is None:
+        return (
+            f"2. 许可期限：自{_BLANK}年{_BLANK}月{_BLANK}日至{_BLANK}年{_BLANK}月{_BLANK}日，"
+            "且不超过本专利权的有效期限。"
+        )
+    return f"2. 许可期限：{v.value(v.licence.term)}，且不超过本专利权的有效期限。"
 
 
 def _confidentiality(number: str = "第五条") -> tuple[str, list[str]]:

@@ -44,36 +44,38 @@ def season_results_export(*, actor, season_id: int):
             "session__season",
             "listing__shop",
             "winner__user__verification",
-            "deal",
         )
+        .prefetch_related("items__listing", "deals__registration", "deals__buyer__verification")
         .order_by("session__bidding_starts_at", "pk")
     )
     season_name = "season"
     for lot in lots.iterator(chunk_size=500):
         season_name = lot.session.season.name
-        deal = getattr(lot, "deal", None)
-        sheet.append(
-            safe_row(
-                sheet,
-                [
-                    lot.session.name,
-                    lot.listing.title,
-                    lot.listing.get_type_display(),
-                    lot.listing.patent_number,
-                    lot.listing.shop.name,
-                    float(lot.start_price),
-                    lot.bid_count,
-                    lot.get_result_display() if lot.result else "未结束",
-                    float(lot.final_price) if lot.final_price is not None else None,
-                    lot.winner.bidder_number if lot.winner_id else "",
-                    lot.winner.user.verification.name if lot.winner_id else "",
-                    deal.serial if deal else "",
-                    deal.get_status_display() if deal else "",
-                    deal.contract_deadline.isoformat() if deal else "",
-                    ("是" if deal.overdue_at else "否") if deal else "",
-                ],
+        listings = [item.listing for item in lot.items.all()] or [lot.listing]
+        # One row per deal: a lot licensed to several bidders has one deal for each.
+        for deal in sorted(lot.deals.all(), key=lambda d: d.licence_rank) or [None]:
+            sheet.append(
+                safe_row(
+                    sheet,
+                    [
+                        lot.session.name,
+                        "、".join(listing.title for listing in listings),
+                        lot.listing.get_type_display(),
+                        "、".join(listing.patent_number for listing in listings),
+                        lot.listing.shop.name,
+                        float(lot.start_price),
+                        lot.bid_count,
+                        lot.get_result_display() if lot.result else "未结束",
+                        _final_price(lot, deal),
+                        deal.registration.bidder_number if deal else _winner_number(lot),
+                        deal.buyer.verification.name if deal else _winner_name(lot),
+                        deal.serial if deal else "",
+                        deal.get_status_display() if deal else "",
+                        deal.contract_deadline.isoformat() if deal else "",
+                        ("是" if deal.overdue_at else "否") if deal else "",
+                    ],
+                )
             )
-        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     stamp = now().astimezone(SHANGHAI)
@@ -84,3 +86,17 @@ def season_results_export(*, actor, season_id: int):
         owner=actor,
         file_type=XLSX,
     )
+
+
+def _final_price(lot, deal) -> float | None:
+    if deal is not None:
+        return float(deal.price)
+    return float(lot.final_price) if lot.final_price is not None else None
+
+
+def _winner_number(lot) -> str:
+    return lot.winner.bidder_number if lot.winner_id else ""
+
+
+def _winner_name(lot) -> str:
+    return lot.winner.user.verification.name if lot.winner_id else ""

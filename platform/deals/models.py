@@ -29,8 +29,12 @@ def _file(verbose_name: str):
 class Deal(models.Model):
     """A sold lot on its way from the deal notice to the transaction certificate."""
 
-    lot = models.OneToOneField(
-        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="deal"
+    # One deal per winner: a lot licensed to several bidders (Lot.licence_count) has several.
+    lot = models.ForeignKey(
+        Lot, verbose_name="拍品", on_delete=models.PROTECT, related_name="deals"
+    )
+    licence_rank = models.PositiveSmallIntegerField(
+        "名次", default=1, help_text="多位被许可方时按出价排名（1为最高）"
     )
     serial = models.CharField("编号", max_length=32, unique=True, blank=True)
     registration = models.ForeignKey(
@@ -108,6 +112,10 @@ class Deal(models.Model):
         verbose_name = verbose_name_plural = "成交"
         ordering = ["-dealt_at", "-id"]
         permissions = [("manage_deals", "可管理成交（取消违约、导出结果）")]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "registration"], name="deal_one_per_winner"),
+            models.UniqueConstraint(fields=["lot", "licence_rank"], name="deal_rank_once"),
+        ]
 
     def __str__(self) -> str:
         return self.serial or f"deal {self.pk}"

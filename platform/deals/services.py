@@ -2,6 +2,7 @@
 delivery and the transaction certificate; reminders, overdue marks and defaults."""
 
 import secrets
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,7 +18,8 @@ from kernel.clock import SHANGHAI, local_today, now
 from kernel.errors import DomainError, ErrorCollector
 from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
-from listings.models import ListingStatus, TransactionType
+from listings.models import Listing, ListingStatus, TransactionType
+from listings.services import listing_licence
 from notifications.services import notify
 
 from .documents import (
@@ -26,10 +28,13 @@ from .documents import (
     CertificateData,
     ContractFill,
     DealNoticeData,
+    LicenceInfo,
+    SubjectItem,
     VerificationMark,
     certificate_pdf,
     contract_template_pdf,
     deal_notice_pdf,
+    format_date,
 )
 from .errors import DealErrorCode
 from .models import Deal, DealStatus, DocumentKind, DutyRun, IssuedDocument, Strike
@@ -63,7 +68,7 @@ def _document_register(
             serial=f"{deal.serial}-{_SERIAL_SUFFIX[kind]}",
             code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)),
             issued_on=issued_on,
-            lot_title=deal.lot.listing.title,
+            lot_title=deal.lot.subject_title()[:300],
             price=deal.price,
             dealt_on=deal.dealt_at.astimezone(SHANGHAI).date(),
             buyer_name=_buyer_name(deal),
@@ -95,22 +100,25 @@ def won_under_priority_right(*, lot: Lot, registration) -> bool:
     return bool(last)
 
 
-def deal_open(*, lot: Lot) -> Deal:
-    """Create the deal of a lot that just sold (inside the clock's transaction, so a lot is
-    never sold without its deal). Its notice is rendered and stored after that transaction
-    commits, by ``deals_issue_notices`` (the worker's ``documents`` loop): no PDF rendering
-    or storage write holds the lots' locks."""
+def deal_open(*, lot: Lot, registration=None, price: Decimal | None = None, rank: int = 1) -> Deal:
+    """Create a deal of a lot that just sold (inside the clock's transaction, so a lot is
+    never sold without its deal): the winner's, or one of the winners' of a lot sold as
+    several licences (``rank`` among them, at their own ``price``). Its notice is rendered
+    and stored after that transaction commits, by ``deals_issue_notices`` (the worker's
+    ``documents`` loop): no PDF rendering or storage write holds the lots' locks."""
     listing = lot.listing
+    registration = registration or lot.winner
     dealt_at = lot.finalized_at
     deadline = WorkCalendar().deadline(dealt_at.astimezone(SHANGHAI).date(), CONTRACT_WORKING_DAYS)
     deal = Deal.objects.create(
         lot=lot,
-        registration=lot.winner,
-        buyer=lot.winner.user,
+        licence_rank=rank,
+        registration=registration,
+        buyer=registration.user,
         seller=listing.shop.identity.user,
         shop=listing.shop,
-        price=lot.final_price,
-        won_under_priority_right=won_under_priority_right(lot=lot, registration=lot.winner),
+        price=lot.final_price if price is None else price,
+        won_under_priority_right=won_under_priority_right(lot=lot, registration=registration),
         dealt_at=dealt_at,
         contract_deadline=deadline.day,
         contract_deadline_provisional=deadline.provisional,
@@ -118,6 +126,43 @@ def deal_open(*, lot: Lot) -> Deal:
     deal.serial = f"JSJY-{dealt_at.astimezone(SHANGHAI):%Y}-{deal.pk:06d}"
     deal.save(update_fields=["serial"])
     return deal
+
+
+def deal_subjects(deal: Deal) -> list[SubjectItem]:
+    """Every listing the deal's lot sold (a package lists each patent), for its documents."""
+    return [
+        SubjectItem(
+            title=listing.title,
+            type_label=listing.get_type_display(),
+            patent_number=listing.patent_number or None,
+            patent_type_label=listing.get_patent_type_display() or None,
+            application_date=listing.application_date,
+            grant_date=listing.grant_date,
+            rights_holders="、".join(listing.rights_holders or []),
+        )
+        for listing in deal.lot.listings_in_order()
+    ]
+
+
+def deal_licence(deal: Deal) -> LicenceInfo | None:
+    """The licence the deal grants (its lot's terms), or None for a transfer or a licence
+    whose terms the seller left to the contract."""
+    lot = deal.lot
+    terms = listing_licence(lot.listing)
+    if terms is None:
+        return None
+    if terms.term_years:
+        term = f"{terms.term_years}年（自合同生效之日起）"
+    else:
+        term = f"{format_date(terms.starts_on)}至{format_date(terms.ends_on)}"
+    return LicenceInfo(
+        kind=terms.kind,
+        kind_label=terms.get_kind_display(),
+        term=term,
+        territory=terms.territory,
+        count=lot.licence_count,
+        rank=deal.licence_rank,
+    )
 
 
 def deals_issue_notices(*, limit: int = 20) -> int:
@@ -158,7 +203,7 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
         DealNoticeData(
             serial=deal.serial,
             issued_on=issued_on,
-            listing_title=listing.title,
+            listing_title=lot.subject_title(),
             listing_type_label=listing.get_type_display(),
             patent_number=listing.patent_number or None,
             season_name=lot.session.season.name,
@@ -171,6 +216,8 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
             contract_deadline=deal.contract_deadline,
             contract_deadline_provisional=deal.contract_deadline_provisional,
             verification=verification,
+            items=tuple(deal_subjects(deal)),
+            licence=deal_licence(deal),
         )
     )
     deal.notice = file_save(
@@ -199,7 +246,7 @@ def deal_contract_draft(*, deal: Deal) -> bytes:
         ContractFill(
             deal_serial=deal.serial,
             notice_serial=notice.serial if notice else deal.serial,
-            listing_title=listing.title,
+            listing_title=deal.lot.subject_title(),
             patent_number=listing.patent_number or None,
             patent_type_label=listing.get_patent_type_display() or None,
             application_date=listing.application_date,
@@ -210,6 +257,8 @@ def deal_contract_draft(*, deal: Deal) -> bytes:
             price=deal.price,
             deal_at=deal.dealt_at,
             contract_deadline=deal.contract_deadline,
+            items=tuple(deal_subjects(deal)),
+            licence=deal_licence(deal),
         ),
     )
 
@@ -346,7 +395,7 @@ def _certificate_issue(deal: Deal) -> None:
         CertificateData(
             serial=deal.serial,
             issued_on=delivered_on,
-            listing_title=lot.listing.title,
+            listing_title=lot.subject_title(),
             listing_type_label=lot.listing.get_type_display(),
             patent_number=lot.listing.patent_number or None,
             buyer_name=_buyer_name(deal),
@@ -361,6 +410,8 @@ def _certificate_issue(deal: Deal) -> None:
             # verified when delivery was confirmed; a log altered since shows here
             bid_chain_verified=check.verified and check.head_hash == deal.chain_head,
             verification=verification,
+            items=tuple(deal_subjects(deal)),
+            licence=deal_licence(deal),
         )
     )
     deal.certificate = file_save(
@@ -460,9 +511,13 @@ def deal_cancel(*, actor, deal_id: int, reason: str) -> Deal:
     deal.cancel_reason = reason
     deal.save()
     Strike.objects.create(user=deal.buyer, deal=deal, reason=reason, created_by=actor)
-    listing = deal.lot.listing
-    listing.status = ListingStatus.UNSOLD
-    listing.save(update_fields=["status", "updated_at"])
+    # The package's listings may be put up again, unless other licensees of the same lot
+    # keep their deals (a lot sold as several non-exclusive licences).
+    others = Deal.objects.filter(lot_id=deal.lot_id).exclude(pk=deal.pk)
+    if not others.exclude(status=DealStatus.CANCELLED).exists():
+        Listing.objects.filter(
+            pk__in=[listing.pk for listing in deal.lot.listings_in_order()]
+        ).update(status=ListingStatus.UNSOLD, updated_at=now())
     _tell_both(
         deal,
         kind="deal.cancelled",

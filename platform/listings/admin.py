@@ -4,6 +4,7 @@ from kernel.admin import ReadOnlyModelAdmin
 from reviews.admin import REVIEW_FIELDSET, ReviewableAdmin
 
 from .models import Listing, ListingImport, ListingImportRow, OwnershipChange, PatentRecord
+from .services import listing_licence
 
 
 @admin.register(Listing)
@@ -35,6 +36,7 @@ class ListingAdmin(ReviewableAdmin):
                     "ownership",
                     "ownership_reviewed",
                     "transaction_type",
+                    "licence_terms_shown",
                     "payment_method",
                     "start_price",
                     "season_opt_in",
@@ -61,6 +63,18 @@ class ListingAdmin(ReviewableAdmin):
         ("上下架", {"fields": ("listed_at", "delisted_at")}),
         REVIEW_FIELDSET,
     )
+
+    @admin.display(description="许可条件")
+    def licence_terms_shown(self, listing: Listing) -> str:
+        """What the reviewer approves of a licence: kind, term and territory."""
+        terms = listing_licence(listing)
+        if terms is None:
+            return "-"
+        if terms.term_years:
+            term = f"{terms.term_years}年"
+        else:
+            term = f"{terms.starts_on or '?'} 至 {terms.ends_on or '?'}"
+        return f"{terms.get_kind_display() or '?'}；期限：{term}；地域：{terms.territory or '?'}"
 
 
 @admin.register(OwnershipChange)

@@ -4,6 +4,23 @@ from kernel.errors import ErrorCode
 
 
 class ListingErrorCode(ErrorCode):
+    # issue 14: licence terms
+    LICENCE_TERMS_NOT_FOR_TRANSFER = (
+        "LICENCE_TERMS_NOT_FOR_TRANSFER",
+        _("Licence terms apply only when the transaction type is a licence."),
+    )
+    LICENCE_TERM_REQUIRED = (
+        "LICENCE_TERM_REQUIRED",
+        _("Give the licence term: a number of years, or a start and an end date."),
+    )
+    LICENCE_TERM_AMBIGUOUS = (
+        "LICENCE_TERM_AMBIGUOUS",
+        _("Give the licence term either in years or as dates, not both."),
+    )
+    LICENCE_TERM_INVALID = (
+        "LICENCE_TERM_INVALID",
+        _("A licence runs 1 to 50 years, or from a start date to a later end date."),
+    )
     PATENT_NOT_SELLABLE = (
         "PATENT_NOT_SELLABLE",
         _("The patent's legal status ({status}) does not allow it to be sold."),

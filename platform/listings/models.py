@@ -46,6 +46,14 @@ class TransactionType(models.TextChoices):
     LICENSE = "LICENSE", "许可"
 
 
+class LicenceKind(models.TextChoices):
+    """How exclusive a licence is (专利实施许可的方式)."""
+
+    EXCLUSIVE = "EXCLUSIVE", "独占许可"
+    SOLE = "SOLE", "排他许可"
+    NON_EXCLUSIVE = "NON_EXCLUSIVE", "普通许可"
+
+
 class LegalStatus(models.TextChoices):
     GRANTED = "GRANTED", "有效（已授权）"
     PENDING = "PENDING", "审中"
@@ -178,6 +186,30 @@ class Listing(Reviewable):
 
     def __str__(self) -> str:
         return self.title or f"{self.get_type_display()}（草稿）"
+
+
+class ListingLicence(models.Model):
+    """A licence listing's terms (许可条件): how exclusive, for how long (years, or from a
+    day to a day) and where. Optional: a licence listing without them leaves the terms to
+    the contract."""
+
+    listing = models.OneToOneField(
+        Listing, verbose_name="标的物", on_delete=models.CASCADE, related_name="licence_terms"
+    )
+    kind = models.CharField("许可方式", max_length=16, choices=LicenceKind.choices, blank=True)
+    term_years = models.PositiveSmallIntegerField("许可期限（年）", null=True, blank=True)
+    starts_on = models.DateField("许可起始日", null=True, blank=True)
+    ends_on = models.DateField("许可截止日", null=True, blank=True)
+    territory = models.CharField("许可地域", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "许可条件"
+
+    def __str__(self) -> str:
+        return f"{self.listing} · {self.get_kind_display()}"
+
+    def as_tuple(self) -> tuple:
+        return (self.kind, self.term_years, self.starts_on, self.ends_on, self.territory)
 
 
 class OwnershipChange(Reviewable):

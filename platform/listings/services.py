@@ -27,10 +27,12 @@ from .models import (
     LegalStatusCheckStage,
     LegalStatusOutcome,
     Listing,
+    ListingLicence,
     ListingStatus,
     ListingType,
     Ownership,
     OwnershipChange,
+    TransactionType,
 )
 from .patent_numbers import normalize_ipc, parse_patent_number
 
@@ -62,6 +64,21 @@ class AchievementDetails:
 
 
 @dataclass
+class LicenceTerms:
+    """A licence's terms (transaction type LICENSE): how exclusive, for how long (years, or
+    from a day to a day) and where."""
+
+    kind: str | None = None
+    term_years: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    territory: str | None = None
+
+
+MAX_LICENCE_YEARS = 50
+
+
+@dataclass
 class ListingForm:
     """What the seller fills in. Every field may be empty in a draft; submission needs the
     fields its type requires."""
@@ -75,6 +92,7 @@ class ListingForm:
     season_opt_in: bool = False
     patent: PatentDetails | None = None
     achievement: AchievementDetails | None = None
+    licence: LicenceTerms | None = None
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -172,6 +190,7 @@ def _apply_form(listing: Listing, form: ListingForm, errors: ErrorCollector) -> 
     listing.transaction_type = form.transaction_type or ""
     listing.start_price = clean_price(form.start_price, errors=errors)
     listing.season_opt_in = bool(form.season_opt_in)
+    _apply_licence(listing, form.licence, errors)
 
     if listing.type == ListingType.PATENT:
         if form.achievement is not None:
@@ -190,6 +209,87 @@ def _apply_form(listing: Listing, form: ListingForm, errors: ErrorCollector) -> 
         listing.ownership = ownership_for(shop=listing.shop, rights_holders=listing.rights_holders)
     if listing.season_opt_in and not season_eligible(listing):
         errors.add(ListingErrorCode.SEASON_OPT_IN_NOT_ELIGIBLE, field="seasonOptIn")
+
+
+def _apply_licence(listing: Listing, terms: LicenceTerms | None, errors: ErrorCollector) -> None:
+    """Check the licence terms' format (a draft may hold part of them) and keep them on
+    ``listing`` until it is saved (``_store_licence``); none given removes them."""
+    terms = terms or LicenceTerms()
+    territory = clean_text(
+        terms.territory, field="licence.territory", errors=errors, limit=200, required=False
+    )
+    given = any(
+        value not in (None, "")
+        for value in (terms.kind, terms.term_years, terms.starts_on, terms.ends_on, territory)
+    )
+    if given and listing.transaction_type != TransactionType.LICENSE:
+        errors.add(ListingErrorCode.LICENCE_TERMS_NOT_FOR_TRANSFER, field="licence")
+    if terms.term_years is not None and (terms.starts_on or terms.ends_on):
+        errors.add(ListingErrorCode.LICENCE_TERM_AMBIGUOUS, field="licence.termYears")
+    elif terms.term_years is not None and not 1 <= terms.term_years <= MAX_LICENCE_YEARS:
+        errors.add(ListingErrorCode.LICENCE_TERM_INVALID, field="licence.termYears")
+    elif terms.starts_on and terms.ends_on and terms.ends_on <= terms.starts_on:
+        errors.add(ListingErrorCode.LICENCE_TERM_INVALID, field="licence.endsOn")
+    listing._pending_licence = (
+        ListingLicence(
+            kind=terms.kind or "",
+            term_years=terms.term_years,
+            starts_on=terms.starts_on,
+            ends_on=terms.ends_on,
+            territory=territory,
+        )
+        if given
+        else None
+    )
+
+
+def listing_licence(listing: Listing) -> ListingLicence | None:
+    """A listing's licence terms: as just applied from a form, else as stored (None for a
+    transfer, or a licence whose terms the seller left to the contract)."""
+    if hasattr(listing, "_pending_licence"):
+        return listing._pending_licence
+    if listing.transaction_type != TransactionType.LICENSE:
+        return None
+    return getattr(listing, "licence_terms", None)  # a missing one-to-one: AttributeError
+
+
+def licence_terms_given(listing: Listing) -> bool:
+    return listing_licence(listing) is not None
+
+
+def _store_licence(listing: Listing) -> None:
+    """Save the terms the form gave (after the listing itself), or remove old ones."""
+    terms = listing.__dict__.pop("_pending_licence", None)
+    if terms is None:
+        ListingLicence.objects.filter(listing=listing).delete()
+        return
+    ListingLicence.objects.update_or_create(
+        listing=listing,
+        defaults={
+            "kind": terms.kind,
+            "term_years": terms.term_years,
+            "starts_on": terms.starts_on,
+            "ends_on": terms.ends_on,
+            "territory": terms.territory,
+        },
+    )
+    listing.__dict__.pop("licence_terms", None)
+    if hasattr(listing, "_state"):
+        listing._state.fields_cache.pop("licence_terms", None)
+
+
+def _check_licence_complete(listing: Listing, errors: ErrorCollector) -> None:
+    """A licence listing may leave its terms to the contract (the guide's form only asks for
+    the transaction type); once any term is given, all of them are needed."""
+    terms = listing_licence(listing)
+    if listing.transaction_type != TransactionType.LICENSE or terms is None:
+        return
+    if not terms.kind:
+        errors.add(CommonErrorCode.REQUIRED, field="licence.kind")
+    if not terms.territory:
+        errors.add(CommonErrorCode.REQUIRED, field="licence.territory")
+    if not terms.term_years and not (terms.starts_on and terms.ends_on):
+        errors.add(ListingErrorCode.LICENCE_TERM_REQUIRED, field="licence.termYears")
 
 
 def _apply_patent(listing: Listing, details: PatentDetails, errors: ErrorCollector) -> None:
@@ -262,6 +362,7 @@ def _check_complete(listing: Listing, errors: ErrorCollector) -> None:
     for name, value in required.items():
         if value in (None, "", []):
             errors.add(CommonErrorCode.REQUIRED, field=name)
+    _check_licence_complete(listing, errors)
 
 
 def listing_validate(*, shop: Shop, type: str, form: ListingForm) -> Listing:
@@ -299,6 +400,7 @@ def listing_create(
     _apply_form(listing, form, errors)
     errors.raise_if_any()
     listing.save()
+    _store_licence(listing)
     return listing
 
 
@@ -321,6 +423,7 @@ def listing_update(
     _apply_form(listing, form, errors)
     errors.raise_if_any()
     listing.save()
+    _store_licence(listing)
     return listing
 
 
@@ -378,6 +481,19 @@ def listing_snapshot(listing: Listing) -> dict:
         "legal_status": listing.legal_status,
         "maturity": listing.maturity,
         "team": listing.team,
+        "licence": _licence_snapshot(listing_licence(listing)),
+    }
+
+
+def _licence_snapshot(terms: ListingLicence | None) -> dict | None:
+    if terms is None:
+        return None
+    return {
+        "kind": terms.kind,
+        "term_years": terms.term_years,
+        "starts_on": terms.starts_on and terms.starts_on.isoformat(),
+        "ends_on": terms.ends_on and terms.ends_on.isoformat(),
+        "territory": terms.territory,
     }
 
 

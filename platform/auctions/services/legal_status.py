@@ -32,6 +32,7 @@ from listings.models import (
     LegalStatusCheck,
     LegalStatusCheckStage,
     LegalStatusOutcome,
+    Listing,
     ListingStatus,
     ListingType,
 )
@@ -45,11 +46,17 @@ def _unchecked(stage: str):
 
 @transaction.atomic
 def lot_legal_status_check(*, lot: Lot) -> LegalStatusCheck | None:
-    """Look the lot's patent up as its bidding opens; an unsellable status records a pending
-    pull for staff (at most one pending per lot)."""
-    check = listing_legal_status_check(
-        listing=lot.listing, stage=LegalStatusCheckStage.BIDDING_OPEN, lot_id=lot.pk
-    )
+    """Look the lot's patents up as its bidding opens (each of a package's: it sells as one);
+    an unsellable status records a pending pull for staff (at most one pending per lot).
+    Returns the first unsellable check, else the lead listing's."""
+    checks = [
+        listing_legal_status_check(
+            listing=listing, stage=LegalStatusCheckStage.BIDDING_OPEN, lot_id=lot.pk
+        )
+        for listing in lot.listings_in_order()
+    ]
+    unsellable = [c for c in checks if c is not None and c.outcome == LegalStatusOutcome.UNSELLABLE]
+    check = unsellable[0] if unsellable else checks[0]
     if check is not None and check.outcome == LegalStatusOutcome.UNSELLABLE:
         try:
             with transaction.atomic():
@@ -80,7 +87,7 @@ def _auction_staff():
 def _notify_auction_staff(lot: Lot, status: str) -> None:
     """Staff must decide before bidding opens: the bid path knows nothing of pending pulls."""
     text = (
-        f"【省技术产权交易市场】拍品「{lot.listing.title}」的专利法律状态核查结果为"
+        f"【省技术产权交易市场】拍品「{lot.subject_title()}」的专利法律状态核查结果为"
         f"{LegalStatus(status).label}，已提出撤拍，请在竞价开始前作出决定。"
     )
     for user in _auction_staff():
@@ -102,6 +109,7 @@ def lots_legal_status_check_due(*, limit: int = 100) -> int:
         .exclude(listing__patent_number="")
         .filter(_unchecked(LegalStatusCheckStage.BIDDING_OPEN))
         .select_related("listing")
+        .prefetch_related("items__listing")
         .order_by("session__bidding_starts_at", "pk")[:limit]
     )
     lots = list(due)
@@ -118,21 +126,23 @@ def deals_legal_status_check_due(*, limit: int = 100) -> int:
         .exclude(listing__patent_number="")
         .filter(_unchecked(LegalStatusCheckStage.DEAL))
         .select_related("listing")
+        .prefetch_related("items__listing")
         .order_by("finalized_at", "pk")[:limit]
     )
     for lot in due:
         with transaction.atomic():
-            listing_legal_status_check(
-                listing=lot.listing,
-                stage=LegalStatusCheckStage.DEAL,
-                lot_id=lot.pk,
-                needs_staff_if_unsellable=True,
-            )
+            for listing in lot.listings_in_order():
+                listing_legal_status_check(
+                    listing=listing,
+                    stage=LegalStatusCheckStage.DEAL,
+                    lot_id=lot.pk,
+                    needs_staff_if_unsellable=True,
+                )
     return len(due)
 
 
 def _notify_pulled(lot: Lot, status: str) -> None:
-    title = lot.listing.title
+    title = lot.subject_title()
     label = LegalStatus(status).label if status else "-"
     text = (
         f"【省技术产权交易市场】「{title}」因专利法律状态变更（{label}），经审核已撤拍，"
@@ -182,10 +192,9 @@ def lot_pull_decide(*, actor, pull_id: int, approve: bool, note: str = "") -> Lo
         lot.finalized_at = at
         lot.published_phase = LotPhase.ENDED
         lot.save(update_fields=["result", "finalized_at", "published_phase"])
-        listing = lot.listing
-        listing.status = ListingStatus.DELISTED
-        listing.delisted_at = at
-        listing.save(update_fields=["status", "delisted_at", "updated_at"])
+        Listing.objects.filter(pk__in=[listing.pk for listing in lot.listings_in_order()]).update(
+            status=ListingStatus.DELISTED, delisted_at=at, updated_at=at
+        )
         _notify_pulled(lot, pull.legal_status_check.status)
         publish_lot_events(lot, [lot_phase_changed(lot, LotPhase.ENDED, at), lot_ended(lot, at)])
     pull.status = LotPullStatus.APPROVED if approve else LotPullStatus.REJECTED

@@ -254,6 +254,8 @@ def form_to_data(form: ListingForm) -> dict:
     data = {}
     for item in fields(form):
         value = getattr(form, item.name)
+        if item.name == "licence":  # no template column: terms are set on the listing form
+            continue
         if item.name in ("patent", "achievement"):
             value = (
                 None

@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from accounts.models import Identity, IdentityKind, User, Verification, VerificationKind
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
-from auctions.models import AuctionSession, Lot, Registration, Season
+from auctions.models import AuctionSession, Lot, LotItem, Registration, Season
 from auctions.services.registration import registration_deadline_for, registration_on_decided
 from files.models import FileKind, PrivateFile
 from files.services import PDF, file_save
@@ -246,6 +246,7 @@ class Command(BaseCommand):
                 ends_at=session.bidding_ends_at,
                 created_by=staff,
             )
+            LotItem.objects.create(lot=lot, listing=listing, position=0)
             if buyer is not None:
                 registration = Registration.objects.create(
                     lot=lot,
