@@ -469,6 +469,7 @@ class LotType(relay.Node):
                 result=self.result,
                 leader_id=self.leader_id,
                 winner_id=self.winner_id,
+                holds_deal=self.viewer_holds_deal_,
                 registration_id=self.viewer_registration_id_,
                 registration_status=self.viewer_registration_status_,
                 has_bid=self.viewer_has_bid_,

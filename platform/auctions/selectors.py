@@ -160,6 +160,7 @@ VIEWER_STANDING_FIELDS = (
     "viewer_registration_id_",
     "viewer_registration_status_",
     "viewer_has_bid_",
+    "viewer_holds_deal_",
 )
 
 
@@ -171,6 +172,7 @@ def viewer_standing_annotations(user) -> dict:
             "viewer_registration_id_": Value(None, output_field=IntegerField()),
             "viewer_registration_status_": Value(None, output_field=CharField()),
             "viewer_has_bid_": Value(False, output_field=BooleanField()),
+            "viewer_holds_deal_": Value(False, output_field=BooleanField()),
         }
     user_id = user.pk
     mine = Registration.objects.filter(lot=OuterRef("pk"), user_id=user_id)
@@ -180,6 +182,10 @@ def viewer_standing_annotations(user) -> dict:
         "viewer_has_bid_": Exists(
             Bid.objects.filter(lot=OuterRef("pk"), registration__user_id=user_id)
         ),
+        # a deal of the lot is theirs: the winner's, or one of several licences' (issue 14)
+        "viewer_holds_deal_": Exists(
+            Lot.deals.rel.related_model.objects.filter(lot=OuterRef("pk"), buyer_id=user_id)
+        ),
     }
 
 
@@ -188,6 +194,7 @@ def viewer_standing(
     result: str,
     leader_id: int | None,
     winner_id: int | None,
+    holds_deal: bool,
     registration_id: int | None,
     registration_status: str | None,
     has_bid: bool,
@@ -201,7 +208,8 @@ def viewer_standing(
     if registration_status == ReviewStatus.REJECTED:
         return ViewerStanding.REGISTRATION_REJECTED
     if result:
-        if result == LotResult.SOLD and winner_id == registration_id:
+        # the winner, or one of several licensees (each has a deal of the lot, issue 14)
+        if result == LotResult.SOLD and (winner_id == registration_id or holds_deal):
             return ViewerStanding.WON
         return ViewerStanding.LOST if has_bid else ViewerStanding.NOT_BIDDING
     if not has_bid:
@@ -219,6 +227,7 @@ def viewer_standing_of(*, user, lot: Lot) -> str | None:
         result=lot.result,
         leader_id=lot.leader_id,
         winner_id=lot.winner_id,
+        holds_deal=lot.licence_count > 1 and lot.deals.filter(buyer=user).exists(),
         registration_id=registration.pk if registration else None,
         registration_status=registration.status if registration else None,
         has_bid=bool(registration) and Bid.objects.filter(registration=registration).exists(),

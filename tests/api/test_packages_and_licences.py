@@ -382,6 +382,13 @@ def test_a_season_allowing_two_licences_gives_the_two_highest_bidders_a_deal_at_
     assert (bob_deal["price"], bob_deal["licenceRank"]) == ("58000.00", 1)
     assert (carol_deal["price"], carol_deal["licenceRank"]) == ("55000.00", 2)
     assert bob_deal["serial"] != carol_deal["serial"]
+    # both licensees won; alice lost (alone and on a hall page)
+    standing = "query($id: ID!) { lot(id: $id) { viewerStanding } }"
+    hall = "{ lots(first: 10) { edges { node { viewerStanding } } } }"
+    for who, expected in ((bob, "WON"), (carol, "WON"), (alice, "LOST")):
+        assert who(standing, {"id": lot_id})["data"]["lot"]["viewerStanding"] == expected
+        edges = who(hall)["data"]["lots"]["edges"]
+        assert [edge["node"]["viewerStanding"] for edge in edges] == [expected]
     assert bob_deal["contractDeadline"] == carol_deal["contractDeadline"]
     seller_deals = seller(MY_DEALS)["data"]["myDeals"]["edges"]
     assert sorted(edge["node"]["price"] for edge in seller_deals) == ["55000.00", "58000.00"]
