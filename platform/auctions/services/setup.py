@@ -12,10 +12,13 @@ from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.money import clean_amount
 from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
 from listings.models import Listing, ListingStatus
-from listings.services import clean_price, season_eligible
+from listings.services import season_eligible
+
+MAX_ANTI_SNIPING_MINUTES = 60
 
 
 def _require_manager(actor) -> None:
@@ -37,12 +40,26 @@ def season_create(
     errors = ErrorCollector()
     name = clean_text(name, field="name", errors=errors, limit=100)
     rules = clean_text(rules, field="rules", errors=errors, limit=20000)
-    increment = clean_price(default_increment, errors=errors, field="defaultIncrement")
-    deposit = clean_price(deposit_amount, errors=errors, field="depositAmount")
-    if deposit_required and deposit is None:
+    increment = clean_amount(
+        default_increment,
+        errors=errors,
+        field="defaultIncrement",
+        code=AuctionErrorCode.INCREMENT_INVALID,
+    )
+    deposit = clean_amount(
+        deposit_amount,
+        errors=errors,
+        field="depositAmount",
+        code=AuctionErrorCode.DEPOSIT_AMOUNT_INVALID,
+    )
+    if deposit_required and deposit_amount in (None, ""):
         errors.add(CommonErrorCode.REQUIRED, field="depositAmount")
-    if not 0 <= anti_sniping_minutes <= 60:
-        errors.add(CommonErrorCode.TOO_LONG, field="antiSnipingMinutes", limit=60)
+    if not 0 <= anti_sniping_minutes <= MAX_ANTI_SNIPING_MINUTES:
+        errors.add(
+            AuctionErrorCode.ANTI_SNIPING_MINUTES_INVALID,
+            field="antiSnipingMinutes",
+            limit=MAX_ANTI_SNIPING_MINUTES,
+        )
     errors.raise_if_any()
     return Season.objects.create(
         name=name,
@@ -123,14 +140,18 @@ def lot_create(
     if listing is None or not season_eligible(listing):
         raise DomainError(AuctionErrorCode.LISTING_NOT_AVAILABLE, field="listingId")
     errors = ErrorCollector()
-    step = clean_price(
+    step = clean_amount(
         increment if increment is not None else session.season.default_increment,
         errors=errors,
         field="increment",
+        code=AuctionErrorCode.INCREMENT_INVALID,
     )
-    if step is None:
-        errors.add(AuctionErrorCode.INCREMENT_INVALID, field="increment")
-    reserve = clean_price(reserve_price, errors=errors, field="reservePrice")
+    reserve = clean_amount(
+        reserve_price,
+        errors=errors,
+        field="reservePrice",
+        code=AuctionErrorCode.RESERVE_PRICE_INVALID,
+    )
     if reserve is not None and reserve < listing.start_price:
         errors.add(AuctionErrorCode.RESERVE_BELOW_START, field="reservePrice")
     errors.raise_if_any()
