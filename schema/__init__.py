@@ -23,6 +23,7 @@ from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auctions import AuctionMutation, AuctionQuery
 from resolvers.datarooms import DataRoomMutation, DataRoomQuery
 from resolvers.deals import DealMutation, DealQuery
+from resolvers.labels import LabelQuery
 from resolvers.legal_status import LegalStatusMutation, LegalStatusQuery
 from resolvers.listing_imports import ListingImportMutation, ListingImportQuery
 from resolvers.listings import ListingMutation, ListingQuery
@@ -73,6 +74,7 @@ Query = merge_types(
         NotificationQuery,
         DataRoomQuery,
         LegalStatusQuery,
+        LabelQuery,
     ),
 )
 Mutation = merge_types(
