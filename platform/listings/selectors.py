@@ -31,16 +31,23 @@ def listings_on_sale(
         listings = listings.filter(type=type)
     if field:
         listings = listings.filter(field=field)
-    if search and search.strip():
-        term = search.strip()
-        matches = Q(title__icontains=term) | Q(
-            patent_number__icontains=term.upper().replace(" ", "").removeprefix("ZL")
-        )
-        number = parse_patent_number(term)
-        if number is not None:  # any written form of a whole number finds it
-            matches |= Q(patent_number=number.canonical)
-        listings = listings.filter(matches)
-    return listings.order_by("-listed_at", "-id")
+    return listings_matching(listings, search).order_by("-listed_at", "-id")
+
+
+def listings_matching(listings: QuerySet[Listing], search: str | None) -> QuerySet[Listing]:
+    """``listings`` whose title or patent number matches ``search`` (the hall's search and
+    the staff queue's): part of the title, part of the number, or any written form of a
+    whole number (ZL prefix, spaces, a lowercase x)."""
+    if not search or not search.strip():
+        return listings
+    term = search.strip()
+    matches = Q(title__icontains=term) | Q(
+        patent_number__icontains=term.upper().replace(" ", "").removeprefix("ZL")
+    )
+    number = parse_patent_number(term)
+    if number is not None:  # any written form of a whole number finds it
+        matches |= Q(patent_number=number.canonical)
+    return listings.filter(matches)
 
 
 def listings_of_seller(*, user: User, status: str | None = None, type: str | None = None):
