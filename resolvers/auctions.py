@@ -5,7 +5,6 @@ from typing import Annotated
 import strawberry
 import strawberry_django
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
 
 from auctions.models import AuctionSession, Lot, Registration, Season
 from auctions.selectors import lots_in_hall, registrations_of, seasons_all
@@ -37,6 +36,7 @@ from schema.auctions import (
     SessionCreateInput,
     SessionPayload,
 )
+from schema.connections import Connection
 from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
@@ -62,13 +62,13 @@ class AuctionQuery:
         return now()
 
     @strawberry_django.connection(
-        DjangoListConnection[SeasonType], description="Auction seasons, newest first."
+        Connection[SeasonType], description="Auction seasons, newest first."
     )
     def seasons(self) -> Iterable[Season]:
         return seasons_all()
 
     @strawberry_django.connection(
-        DjangoListConnection[LotType],
+        Connection[LotType],
         description="The trading hall's lots (交易大厅), ending soonest first.",
     )
     def lots(
@@ -106,7 +106,7 @@ class AuctionQuery:
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[RegistrationType],
+        Connection[RegistrationType],
         permission_classes=staff_with(Perm.REVIEW_REGISTRATION),
         description="Staff: buyer registrations to review, oldest first.",
     )
@@ -120,7 +120,7 @@ class AuctionQuery:
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[RegistrationType],
+        Connection[RegistrationType],
         permission_classes=[IsAuthenticated],
         description="My auctions: your registrations, newest first.",
     )

@@ -4,7 +4,6 @@ from typing import Annotated
 import strawberry
 import strawberry_django
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
 
 from auctions.models import Season
 from auctions.services.setup import season_contract_template_set
@@ -21,6 +20,7 @@ from deals.services import (
 from kernel.errors import DomainError
 from kernel.permissions import Perm
 from schema.auctions import SeasonPayload
+from schema.connections import Connection
 from schema.context import Info
 from schema.deals import (
     DealCancelInput,
@@ -53,7 +53,7 @@ def _deal_pk(global_id: relay.GlobalID) -> int:
 @strawberry.type
 class DealQuery:
     @strawberry_django.connection(
-        DjangoListConnection[DealType],
+        Connection[DealType],
         permission_classes=[IsAuthenticated],
         description="My auctions > transaction records: your deals as buyer or seller.",
     )
@@ -67,7 +67,7 @@ class DealQuery:
         return deals_of(user=info.context.user, role=role.value if role else None)
 
     @strawberry_django.connection(
-        DjangoListConnection[DealType],
+        Connection[DealType],
         permission_classes=staff_with(Perm.MANAGE_DEALS),
         description="Staff: every deal, newest first; lacksRegistration lists deals whose "
         "patent transfer or technology-contract registration is not recorded yet.",

@@ -3,7 +3,6 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from strawberry_django.relay import DjangoListConnection
 
 from agreements.models import AgreementKind
 from agreements.selectors import agreement_current
@@ -21,6 +20,7 @@ from listings.services import (
     ownership_change_apply,
 )
 from reviews.selectors import review_queue
+from schema.connections import Connection
 from schema.context import Info
 from schema.listings import (
     ListingCreateInput,
@@ -93,7 +93,7 @@ class ListingQuery:
         return agreement_current(AgreementKind.LISTING_AGREEMENT)
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
+        Connection[ListingNode],
         description="The trading hall: listings on sale, newest first.",
     )
     def listings(
@@ -109,7 +109,7 @@ class ListingQuery:
         )
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
+        Connection[ListingNode],
         permission_classes=[IsAuthenticated],
         description="Seller centre (卖家中心 > 全部商品): your listings, last changed first, "
         "with rejection reasons in decisionReason.",
@@ -127,7 +127,7 @@ class ListingQuery:
         return listings_of_seller(user=info.context.user, status=_value(status), type=_value(type))
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingNode],
+        Connection[ListingNode],
         permission_classes=staff_with(Perm.REVIEW_LISTING),
         description="Staff: listings awaiting review, oldest submission first.",
     )
@@ -151,7 +151,7 @@ class ListingQuery:
         return listings_matching(queryset, search)
 
     @strawberry_django.connection(
-        DjangoListConnection[OwnershipChangeType],
+        Connection[OwnershipChangeType],
         permission_classes=staff_with(Perm.REVIEW_OWNERSHIP_CHANGE),
         description="Staff: ownership change applications, oldest first.",
     )

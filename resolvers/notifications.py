@@ -3,12 +3,12 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from strawberry_django.relay import DjangoListConnection
 
 from kernel.errors import DomainError
 from notifications.models import Notification
 from notifications.selectors import notifications_of
 from notifications.services import notifications_mark_read
+from schema.connections import Connection
 from schema.context import Info
 from schema.errors import errors_from
 from schema.notifications import (
@@ -24,7 +24,7 @@ from .ids import decode_id
 @strawberry.type
 class NotificationQuery:
     @strawberry_django.connection(
-        DjangoListConnection[NotificationType],
+        Connection[NotificationType],
         permission_classes=[IsAuthenticated],
         description="Your inbox (消息中心), newest first.",
     )

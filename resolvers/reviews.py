@@ -6,7 +6,6 @@ import strawberry_django
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import Identity, Verification
 from kernel.errors import CommonErrorCode, DomainError
@@ -14,6 +13,7 @@ from kernel.permissions import Perm
 from reviews.selectors import review_queue
 from reviews.services import review_decide, review_kinds
 from schema.accounts import IdentityKindEnum, IdentityType, VerificationKindEnum, VerificationType
+from schema.connections import Connection
 from schema.context import Info
 from schema.errors import errors_from
 from schema.permissions import REVIEWER, forbidden, staff_with
@@ -60,7 +60,7 @@ def _search(queryset, search: str | None, *fields: str):
 @strawberry.type
 class ReviewQuery:
     @strawberry_django.connection(
-        DjangoListConnection[VerificationType],
+        Connection[VerificationType],
         permission_classes=staff_with(Perm.REVIEW_VERIFICATION),
         description="Staff: real-name verifications to review, oldest submission first.",
     )
@@ -84,7 +84,7 @@ class ReviewQuery:
         return _search(queryset, search or None, "name", "user__phone", "credit_code")
 
     @strawberry_django.connection(
-        DjangoListConnection[IdentityType],
+        Connection[IdentityType],
         permission_classes=staff_with(Perm.REVIEW_IDENTITY),
         description="Staff: identity applications to review, oldest submission first.",
     )
@@ -107,7 +107,7 @@ class ReviewQuery:
         return _search(queryset, search or None, "user__verification__name", "user__phone")
 
     @strawberry_django.connection(
-        DjangoListConnection[ShopType],
+        Connection[ShopType],
         permission_classes=staff_with(Perm.REVIEW_SHOP),
         description="Staff: shop applications to review, oldest submission first.",
     )

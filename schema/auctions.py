@@ -5,7 +5,6 @@ import strawberry
 import strawberry_django
 from django.db.models import F, Prefetch
 from strawberry import relay
-from strawberry_django.relay import DjangoListConnection
 
 from auctions.models import (
     AuctionSession,
@@ -23,6 +22,7 @@ from auctions.selectors import legal_status_checks_of_lot, registrations_visible
 from auctions.services.chain import CHAIN_FIELDS, bid_chain_advance
 from auctions.services.registration import registration_deadline_for
 from kernel.clock import now
+from schema.connections import Connection
 
 from .context import Info
 from .errors import Error
@@ -107,7 +107,7 @@ class BidChain:
 @strawberry_django.type(
     Registration, name="Registration", description="A buyer's registration for a lot (报名)."
 )
-class RegistrationType(relay.Node, ReviewableInterface):
+class RegistrationType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     bidder_number: str | None = blank_as_null(
         "bidder_number", description="竞买号, given on approval; null before."
@@ -119,7 +119,7 @@ class RegistrationType(relay.Node, ReviewableInterface):
         description="When staff confirmed the deposit was received."
     )
     lot: "LotType" = strawberry_django.field(description="The lot registered for.")
-    bids: DjangoListConnection[BidType] = strawberry_django.connection(
+    bids: Connection[BidType] = strawberry_django.connection(
         description="Your own bids on this lot, newest first (my auctions)."
     )
 
@@ -235,7 +235,7 @@ class LotType(relay.Node):
             return self.winner_number_
         return self.winner.bidder_number if self.winner_id else None
 
-    bids: DjangoListConnection[BidType] = strawberry_django.connection(
+    bids: Connection[BidType] = strawberry_django.connection(
         description="The public bid record, newest first (bidder numbers only)."
     )
 

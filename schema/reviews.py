@@ -57,9 +57,13 @@ def _applicant_id(info: Info):
     Reviewable,
     name="Reviewable",
     description="Something staff review (verification, identity, shop, listing, ownership "
-    "change, registration). Reasons and history are shown to the applicant and staff only.",
+    "change, registration). Reasons and history are shown to the applicant and staff only. "
+    "Read `id` and `reviewStatus` through it: each type's own `status` is its own enum (a "
+    "Listing's is ListingStatus, the others' ReviewStatus), so `... on Listing { status } "
+    "... on Shop { status }` cannot share one selection; select `reviewStatus`, or alias "
+    "one (`... on Listing { listingStatus: status }`).",
 )
-class ReviewableInterface:
+class ReviewableInterface(relay.Node):
     submitted_at: datetime | None = strawberry_django.field(
         description="When it was last submitted (null for a draft never submitted)."
     )

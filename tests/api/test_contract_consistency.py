@@ -1,8 +1,11 @@
 """Issue 10, consistency: the same question answered the same way everywhere."""
 
 import pytest
+from graphql import GraphQLObjectType
 
 from kernel.clock import now
+from schema import schema
+from schema.descriptions import LAST
 from tests.factories import ListingFactory, staff_user, valid_patent_number
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +37,95 @@ def test_the_listing_queue_search_matches_patent_numbers_as_the_hall_does(signed
     assert titles("2022206543") == ["一种光伏组件"]  # part of the number
     assert titles(valid_patent_number("202110123456").lower()) == ["一种储能电池"]
     assert titles(None) == ["一种储能电池", "一种光伏组件"]
+
+
+SUBJECTS = """
+mutation($listing: ID!, $shop: ID!) {
+  listing: reviewApprove(input: {id: $listing}) { subject { ...Subject } errors { code } }
+  shop: reviewApprove(input: {id: $shop}) { subject { ...Subject } errors { code } }
+}
+fragment Subject on Reviewable {
+  __typename id reviewStatus
+  ... on Listing { listingStatus: status }
+  ... on Shop { status }
+}"""
+
+
+def test_a_reviewed_subject_has_its_id_and_one_review_status_through_the_interface(
+    signed_in_as,
+):
+    from tests.api.helpers import gid
+    from tests.factories import ShopFactory
+
+    staff = signed_in_as(staff_user())
+    listing = ListingFactory(status="PENDING_REVIEW", submitted_at=now())
+    shop = ShopFactory(status="PENDING")
+    ids = {"listing": gid("Listing", listing.pk), "shop": gid("Shop", shop.pk)}
+
+    response = staff(SUBJECTS, ids)
+
+    assert "errors" not in response
+    assert response["data"] == {
+        "listing": {
+            "subject": {
+                "__typename": "Listing",
+                "id": ids["listing"],
+                "reviewStatus": "APPROVED",
+                "listingStatus": "LISTED",
+            },
+            "errors": [],
+        },
+        "shop": {
+            "subject": {
+                "__typename": "Shop",
+                "id": ids["shop"],
+                "reviewStatus": "APPROVED",
+                "status": "APPROVED",
+            },
+            "errors": [],
+        },
+    }
+
+
+def test_each_type_s_own_status_under_one_name_is_refused_as_the_interface_says(signed_in_as):
+    staff = signed_in_as(staff_user())
+    response = staff.raw(
+        'mutation { reviewApprove(input: {id: "x"}) { subject { '
+        "... on Listing { status } ... on Shop { status } } } }"
+    ).json()
+
+    assert [e["extensions"]["code"] for e in response["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+    description = schema._schema.type_map["Reviewable"].description
+    assert "reviewStatus" in description and "listingStatus: status" in description
+
+
+def _connections():
+    return {
+        name: type_
+        for name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and {"edges", "pageInfo"} <= set(type_.fields)
+    }
+
+
+def test_every_connection_has_a_non_null_total_count():
+    connections = _connections()
+
+    assert len(connections) > 10
+    assert {
+        name: str(type_.fields["totalCount"].type)
+        for name, type_ in connections.items()
+        if str(type_.fields.get("totalCount") and type_.fields["totalCount"].type) != "Int!"
+    } == {}
+
+
+def test_every_list_argument_last_says_what_it_does():
+    texts = {
+        f"{type_name}.{field_name}": field.args["last"].description
+        for type_name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType)
+        for field_name, field in type_.fields.items()
+        if "last" in field.args
+    }
+
+    assert "Query.lots" in texts
+    assert set(texts.values()) == {LAST}
