@@ -34,6 +34,7 @@ from resolvers.shops import ShopMutation, ShopQuery
 from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from schema.descriptions import describe
 from schema.error_codes import ErrorCodes
+from schema.scalars import SCALAR_OVERRIDES
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
@@ -130,5 +131,6 @@ schema = strawberry.Schema(
     subscription=Subscription,
     extensions=_extensions(),
     config=StrawberryConfig(relay_max_results=MAX_PAGE),
+    scalar_overrides=SCALAR_OVERRIDES,  # issue 10: every DateTime in UTC (schema/scalars.py)
 )
 describe(schema._schema)  # issue 10: enum values, mutation inputs and payloads (see module)

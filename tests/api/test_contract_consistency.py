@@ -1,7 +1,9 @@
 """Issue 10, consistency: the same question answered the same way everywhere."""
 
+import re
+
 import pytest
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, get_named_type
 
 from kernel.clock import now
 from schema import schema
@@ -129,3 +131,71 @@ def test_every_list_argument_last_says_what_it_does():
 
     assert "Query.lots" in texts
     assert set(texts.values()) == {LAST}
+
+
+ISO_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)?")
+LOT_TIMES = """
+query($id: ID!) {
+  serverTime
+  lot(id: $id) {
+    endsAt serverTime registrationDeadline
+    session { noticeStartsAt biddingStartsAt biddingEndsAt }
+    bids(first: 5) { edges { node { placedAt endsAtAfter } } }
+    listing { submittedAt decidedAt }
+  }
+}"""
+
+
+def _datetimes(value):
+    """Every ISO datetime string anywhere in a response."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _datetimes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _datetimes(item)
+    elif isinstance(value, str) and ISO_DATETIME.fullmatch(value):
+        yield value
+
+
+def test_every_time_the_api_returns_is_in_utc_the_registration_deadline_too(signed_in_as):
+    from auctions.services.bidding import bid_place
+    from tests.api.helpers import gid
+    from tests.factories import bidder, lot
+
+    lot_obj = lot(phase="BIDDING")
+    buyer = bidder(lot_obj)
+    bid_place(
+        user=buyer, lot_id=lot_obj.pk, amount=lot_obj.start_price, idempotency_key="utc-00001"
+    )
+
+    response = signed_in_as(buyer)(LOT_TIMES, {"id": gid("Lot", lot_obj.pk)})
+
+    assert "errors" not in response, response
+    times = list(_datetimes(response["data"]))
+    assert len(times) >= 9
+    assert {ISO_DATETIME.fullmatch(t).group(1) for t in times} == {"+00:00"}
+    deadline = response["data"]["lot"]["registrationDeadline"]
+    assert deadline.endswith("T08:00:00+00:00")  # 16:00 in Shanghai, the day before
+
+
+def test_every_field_named_as_a_time_is_a_datetime_so_the_one_scalar_writes_it():
+    strings = sorted(
+        f"{type_name}.{field_name}"
+        for type_name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not type_name.startswith("__")
+        for field_name, field in type_.fields.items()
+        if field_name.endswith(("At", "Time", "Deadline"))
+        and get_named_type(field.type).name not in {"DateTime", "Date", "Int"}
+    )
+
+    assert strings == []
+    # and the scalar writes any zone's instant in UTC
+    from datetime import datetime
+
+    from kernel.clock import SHANGHAI
+    from schema.scalars import serialize_datetime
+
+    assert serialize_datetime(datetime(2026, 12, 1, 16, 0, tzinfo=SHANGHAI)) == (
+        "2026-12-01T08:00:00+00:00"
+    )
