@@ -222,6 +222,16 @@ class LogoutPayload:
     errors: list[Error]
 
 
+@strawberry.input(description="The input of `logout`; optional, `logout` alone ends this sign-in.")
+class LogoutInput:
+    all_tokens: bool = strawberry.field(
+        default=False,
+        description="Also revoke every other live bearer token of yours (the apps signed in "
+        "on your other devices; their sockets close). Browser sessions elsewhere end with a "
+        "password change (passwordSet).",
+    )
+
+
 @strawberry.input
 class PasswordSetInput:
     password: str = strawberry.field(description="The new password (Django's password rules).")

@@ -238,6 +238,11 @@ class DealCancelInput:
 
 
 @strawberry.input
+class SeasonResultsExportInput:
+    season_id: relay.GlobalID = strawberry.field(description="The Season.")
+
+
+@strawberry.input
 class SeasonContractTemplateInput:
     season_id: relay.GlobalID = strawberry.field(description="The Season.")
     template: Upload = strawberry.field(description="PDF.")

@@ -199,3 +199,18 @@ def test_every_field_named_as_a_time_is_a_datetime_so_the_one_scalar_writes_it()
     assert serialize_datetime(datetime(2026, 12, 1, 16, 0, tzinfo=SHANGHAI)) == (
         "2026-12-01T08:00:00+00:00"
     )
+
+
+def test_every_mutation_takes_one_input_and_any_other_argument_is_deprecated():
+    mutation = schema._schema.mutation_type
+    without_input = sorted(
+        name for name, field in mutation.fields.items() if "input" not in field.args
+    )
+    live_extras = sorted(
+        f"{name}({arg_name})"
+        for name, field in mutation.fields.items()
+        for arg_name, arg in field.args.items()
+        if arg_name != "input" and not arg.deprecation_reason
+    )
+
+    assert (without_input, live_extras) == ([], [])
