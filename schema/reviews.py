@@ -3,7 +3,7 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import F
+from django.db.models import F, TextChoices
 from strawberry import relay
 
 from reviews.models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
@@ -22,6 +22,13 @@ ReviewStatusFilter = Annotated[
     ReviewStatusEnum | None,
     strawberry.argument(description="Only this review status; default PENDING, null for all."),
 ]
+# The kinds as their apps register them (reviews.services.ReviewKind: key and label), so a
+# new reviewable kind is in the enum, with its label, without being written here.
+ReviewKindEnum = strawberry.enum(
+    TextChoices("ReviewKind", [(kind.key, (kind.key, kind.label)) for kind in review_kinds()]),
+    name="ReviewKind",
+    description="What kind of application a review decides (each has its own `status`).",
+)
 ReviewActionEnum = strawberry.enum(
     ReviewAction, name="ReviewAction", description="What one review record did."
 )

@@ -71,7 +71,7 @@ def test_the_chinese_labels_are_the_words_of_the_xlsx_templates(gql):
 def test_without_names_every_user_facing_enum_is_labelled(gql):
     enums = [e["enum"] for e in _labels(gql, None)["data"]["enumLabels"]]
 
-    assert {"DealStatus", "LotResult", "ReviewStatus", "IdentityKind", "DealStepKind"} <= set(enums)
+    assert {"DealStatus", "LotResult", "ReviewStatus", "ReviewKind", "DealStepKind"} <= set(enums)
     assert "ErrorCode" not in enums
     assert enums == sorted(enums)
 
@@ -119,3 +119,13 @@ def test_a_deal_step_has_a_stable_kind_and_its_label_as_name(signed_in_as):
         "Confirm delivery",
         "Transaction certificate",
     ]
+
+
+def test_review_kinds_are_labelled_as_their_apps_register_them(gql):
+    from reviews.services import review_kinds
+
+    chinese = _labels(gql, ["ReviewKind"])["data"]["enumLabels"][0]["values"]
+    english = _labels(gql, ["ReviewKind"], **{"Accept-Language": "en"})["data"]["enumLabels"]
+
+    assert [(v["value"], v["label"]) for v in chinese] == [(k.key, k.label) for k in review_kinds()]
+    assert {"value": "OWNERSHIP_CHANGE", "label": "Ownership change"} in english[0]["values"]
