@@ -131,10 +131,10 @@ def _clean_names(values, *, field: str, errors: ErrorCollector, limit: int) -> l
         name = (value or "").strip()
         if not name:
             continue
-        if len(name) > 100:
+        if len(name) > 100 and not errors.has(field):
             errors.add(CommonErrorCode.TOO_LONG, field=field, limit=100)
         names.append(name[:100])
-    if len(names) > limit:
+    if len(names) > limit and not errors.has(field):
         errors.add(ListingErrorCode.TOO_MANY_ITEMS, field=field, limit=limit)
     return list(dict.fromkeys(names))
 

@@ -157,3 +157,50 @@ def test_a_season_that_requires_a_deposit_without_an_amount_is_told_it_is_requir
     assert [e[:2] for e in _errors(manager, SEASON_CREATE, variables, "seasonCreate")] == [
         ("REQUIRED", "depositAmount")
     ]
+
+
+def test_an_overlong_shop_name_and_contacts_get_one_error_each(signed_in_as):
+    from tests.api import operations as op
+    from tests.api.test_identity_and_shop import shop_input
+    from tests.factories import IdentityFactory, verified_institution
+
+    user = verified_institution(name="南京示范大学")
+    client = signed_in_as(user)
+    variables = shop_input(
+        gid("Identity", IdentityFactory(user=user).pk),
+        name="大" * 101,
+        contactPhone="1" * 21,
+        contactEmail="a" * 250 + "@x.cn",
+    )
+
+    assert _errors(client, op.SHOP_APPLY, variables, "shopApply") == [
+        ("TOO_LONG", "name", "最多 100 个字符。", "At most 100 characters."),
+        ("TOO_LONG", "contactPhone", "最多 20 个字符。", "At most 20 characters."),
+        ("TOO_LONG", "contactEmail", "最多 254 个字符。", "At most 254 characters."),
+    ]
+
+
+LISTING_CREATE = """
+mutation($input: ListingCreateInput!) {
+  listingCreate(input: $input) { listing { id } errors { code field message } }
+}"""
+
+
+def test_several_overlong_rights_holders_get_one_error_for_the_field(signed_in_as):
+    from agreements.models import AgreementKind
+    from tests.factories import current_agreement, open_shop
+
+    shop = open_shop()
+    client = signed_in_as(shop.identity.user)
+    variables = {
+        "input": {
+            "shopId": gid("Shop", shop.pk),
+            "type": "ACHIEVEMENT",
+            "agreementVersion": current_agreement(AgreementKind.LISTING_AGREEMENT).version,
+            "form": {"rightsHolders": [f"{n}" + "权" * 100 for n in range(30)]},
+        }
+    }
+
+    assert _errors(client, LISTING_CREATE, variables, "listingCreate") == [
+        ("TOO_LONG", "rightsHolders", "最多 100 个字符。", "At most 100 characters.")
+    ]
