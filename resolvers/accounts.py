@@ -16,7 +16,12 @@ from accounts.services.auth import (
     user_password_set,
     user_register,
 )
-from accounts.services.tokens import api_token_issue, api_token_revoke, session_end_publish
+from accounts.services.tokens import (
+    api_token_issue,
+    api_token_revoke,
+    api_tokens_revoke_all,
+    session_end_publish,
+)
 from accounts.services.verification import identity_apply, verification_submit
 from accounts.validators import mask_phone
 from kernel.errors import DomainError
@@ -26,6 +31,7 @@ from schema.accounts import (
     IdentityApplyInput,
     IdentityPayload,
     LoginInput,
+    LogoutInput,
     LogoutPayload,
     PasswordSetInput,
     RegisterInput,
@@ -167,8 +173,10 @@ class AccountMutation:
         description="Log out: revokes the bearer token used, or ends the session.",
         permission_classes=[IsAuthenticated],
     )
-    def logout(self, info: Info) -> LogoutPayload:
+    def logout(self, info: Info, input: LogoutInput | None = None) -> LogoutPayload:
         context = info.context
+        if input is not None and input.all_tokens:
+            api_tokens_revoke_all(user=context.user)
         if context.auth_token is not None:
             api_token_revoke(user=context.user, token_id=context.auth_token.pk)
             return LogoutPayload(errors=[])

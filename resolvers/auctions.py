@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 import strawberry_django
 from strawberry import relay
-from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
+from strawberry_django.relay import DjangoCursorConnection
 
 from auctions.models import AuctionSession, Lot, Registration, Season
 from auctions.selectors import lots_in_hall, registrations_of, seasons_all
@@ -44,6 +44,7 @@ from schema.auctions import (
     SessionCreateInput,
     SessionPayload,
 )
+from schema.connections import Connection
 from schema.context import Info
 from schema.errors import errors_from
 from schema.listings import ListingTypeEnum, TechFieldEnum
@@ -70,7 +71,7 @@ class AuctionQuery:
         return now()
 
     @strawberry_django.connection(
-        DjangoListConnection[SeasonType], description="Auction seasons, newest first."
+        Connection[SeasonType], description="Auction seasons, newest first."
     )
     def seasons(self) -> Iterable[Season]:
         return seasons_all()

@@ -18,7 +18,7 @@ from deals.services import (
     deal_payment_proof_upload,
     deal_transfer_record,
 )
-from kernel.errors import DomainError
+from kernel.errors import CommonErrorCode, DomainError
 from kernel.permissions import Perm
 from schema.auctions import SeasonPayload
 from schema.context import Info
@@ -35,6 +35,7 @@ from schema.deals import (
     DocumentVerification,
     FilePayload,
     SeasonContractTemplateInput,
+    SeasonResultsExportInput,
 )
 from schema.permissions import IsAuthenticated, staff_with
 
@@ -189,16 +190,25 @@ class DealMutation:
     def season_results_export(
         self,
         info: Info,
-        season_id: Annotated[relay.GlobalID, strawberry.argument(description="The Season.")],
-    ) -> FilePayload:
-        return payload(
-            FilePayload,
-            "file",
-            lambda: season_results_export(
-                actor=info.context.user,
-                season_id=decode_id(season_id, Season, field="seasonId"),
+        input: SeasonResultsExportInput | None = None,
+        season_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description="The Season (the first form; give `input` instead).",
+                deprecation_reason="Use `input: {seasonId}` (one `input`, like every mutation).",
             ),
-        )
+        ] = None,
+    ) -> FilePayload:
+        chosen = input.season_id if input is not None else season_id
+
+        def export():
+            if chosen is None:
+                raise DomainError(CommonErrorCode.REQUIRED, field="seasonId")
+            return season_results_export(
+                actor=info.context.user, season_id=decode_id(chosen, Season, field="seasonId")
+            )
+
+        return payload(FilePayload, "file", export)
 
     @strawberry.mutation(
         description="Staff: replace the default contract template for a season (PDF).",

@@ -4,13 +4,13 @@ from typing import Annotated
 import strawberry
 import strawberry_django
 from django.urls import reverse
-from strawberry_django.relay import DjangoListConnection
 
 from kernel.errors import DomainError
 from listings.imports.selectors import listing_imports_of
 from listings.imports.services import listing_import_commit, listing_import_upload
 from listings.imports.template import template_file_name
 from listings.models import ListingImport
+from schema.connections import Connection
 from schema.context import Info
 from schema.errors import errors_from
 from schema.listing_imports import (
@@ -57,7 +57,7 @@ class ListingImportQuery:
     )
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingImportType],
+        Connection[ListingImportType],
         permission_classes=[IsAuthenticated],
         description="Your batch imports, newest first.",
     )

@@ -10,7 +10,7 @@ from agreements.selectors import agreement_current
 from kernel.errors import DomainError
 from kernel.permissions import Perm
 from listings.models import Listing, OwnershipChange
-from listings.selectors import listings_of_seller, listings_on_sale
+from listings.selectors import listings_matching, listings_of_seller, listings_on_sale
 from listings.services import (
     AchievementDetails,
     LicenceTerms,
@@ -160,14 +160,18 @@ class ListingQuery:
         type: Annotated[
             ListingTypeEnum | None, strawberry.argument(description="Only this type.")
         ] = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of the title.")] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Part of the title or of the patent number, or a whole number "
+                "in any written form (as the hall's search)."
+            ),
+        ] = None,
     ) -> Iterable[Listing]:
         queryset = review_queue(Listing, user=info.context.user)
         if type:
             queryset = queryset.filter(type=type.value)
-        if search:
-            queryset = queryset.filter(title__icontains=search.strip())
-        return queryset
+        return listings_matching(queryset, search)
 
     @strawberry_django.connection(
         DjangoCursorConnection[OwnershipChangeType],

@@ -26,6 +26,7 @@ from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auctions import AuctionMutation, AuctionQuery
 from resolvers.datarooms import DataRoomMutation, DataRoomQuery
 from resolvers.deals import DealMutation, DealQuery
+from resolvers.labels import LabelQuery
 from resolvers.legal_status import LegalStatusMutation, LegalStatusQuery
 from resolvers.listing_imports import ListingImportMutation, ListingImportQuery
 from resolvers.listings import ListingMutation, ListingQuery
@@ -36,6 +37,7 @@ from resolvers.shops import ShopMutation, ShopQuery
 from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from schema.descriptions import describe
 from schema.error_codes import ErrorCodes
+from schema.scalars import SCALAR_OVERRIDES
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
 from subscriptions.lots import LotSubscription
@@ -96,6 +98,7 @@ Query = merge_types(
         NotificationQuery,
         DataRoomQuery,
         LegalStatusQuery,
+        LabelQuery,
     ),
 )
 Mutation = merge_types(
@@ -166,5 +169,6 @@ schema = strawberry.Schema(
     subscription=Subscription,
     extensions=_extensions(),
     config=StrawberryConfig(relay_max_results=MAX_PAGE, name_converter=_NameConverter()),
+    scalar_overrides=SCALAR_OVERRIDES,  # issue 10: every DateTime in UTC (schema/scalars.py)
 )
 describe(schema._schema)  # issue 10: enum values, mutation inputs and payloads (see module)

@@ -6,7 +6,6 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 from strawberry.file_uploads import Upload
-from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import (
     ApiToken,
@@ -19,6 +18,7 @@ from accounts.models import (
     VerificationKind,
 )
 from accounts.selectors import identities_visible_to, users_visible_to, verifications_visible_to
+from schema.connections import Connection
 
 from .context import Info
 from .errors import Error
@@ -81,7 +81,7 @@ class UserType(relay.Node):
     identities: list["IdentityType"] = strawberry_django.field(
         description="Your identity applications."
     )
-    tokens: "DjangoListConnection[ApiTokenType]" = strawberry_django.connection(
+    tokens: "Connection[ApiTokenType]" = strawberry_django.connection(
         description="Your API tokens (newest first), including revoked and expired ones."
     )
 
@@ -95,7 +95,7 @@ class UserType(relay.Node):
     name="Verification",
     description="Real-name verification (实名认证), personal or institution.",
 )
-class VerificationType(relay.Node, ReviewableInterface):
+class VerificationType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     kind: VerificationKindEnum = strawberry_django.field(description="Personal or institution.")
     name: str = strawberry_django.field(description="The person's or institution's name.")
@@ -119,7 +119,7 @@ class VerificationType(relay.Node, ReviewableInterface):
 @strawberry_django.type(
     Identity, name="Identity", description="An identity application (身份申请)."
 )
-class IdentityType(relay.Node, ReviewableInterface):
+class IdentityType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     kind: IdentityKindEnum = strawberry_django.field(
         description="The kind of identity applied for (高校, 企业, 个人 …)."
@@ -220,6 +220,16 @@ class AuthPayload:
 @strawberry.type
 class LogoutPayload:
     errors: list[Error]
+
+
+@strawberry.input(description="The input of `logout`; optional, `logout` alone ends this sign-in.")
+class LogoutInput:
+    all_tokens: bool = strawberry.field(
+        default=False,
+        description="Also revoke every other live bearer token of yours (the apps signed in "
+        "on your other devices; their sockets close). Browser sessions elsewhere end with a "
+        "password change (passwordSet).",
+    )
 
 
 @strawberry.input

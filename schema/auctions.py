@@ -181,7 +181,7 @@ class RegistrationApplicant:
 @strawberry_django.type(
     Registration, name="Registration", description="A buyer's registration for a lot (报名)."
 )
-class RegistrationType(relay.Node, ReviewableInterface):
+class RegistrationType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     bidder_number: str | None = blank_as_null(
         "bidder_number", description="竞买号, given on approval; null before."

@@ -1,4 +1,3 @@
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -8,7 +7,8 @@ from django.urls import reverse
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from deals.models import Deal, DealStatus, DocumentKind
+from deals.models import Deal, DealStatus, DealStepKind, DocumentKind
+from deals.models import DealRole as DealRoleChoice
 from deals.selectors import deal_contract_draft_path, deals_visible_to
 from files.selectors import file_signed_path
 
@@ -17,6 +17,7 @@ from .context import Info
 from .errors import Error
 from .fields import blank_as_null
 from .files import FileType
+from .labels import enum_label
 
 DealStatusEnum = strawberry.enum(
     DealStatus,
@@ -26,16 +27,27 @@ DealStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.enum(description="Which side of a deal you are on.")
-class DealRole(enum.Enum):
-    BUYER = strawberry.enum_value("BUYER", description="买受人: you won the lot.")
-    SELLER = strawberry.enum_value("SELLER", description="委托人: your shop's listing sold.")
+DealRole = strawberry.enum(
+    DealRoleChoice,
+    name="DealRole",
+    description="Which side of a deal you are on: BUYER (买受人, you won the lot) or SELLER "
+    "(委托人, your shop's listing sold).",
+)
+DealStepKindEnum = strawberry.enum(
+    DealStepKind,
+    name="DealStepKind",
+    description="A step of a deal, in order: NOTICE, CONTRACT, PAYMENT, DELIVERY, CERTIFICATE.",
+)
 
 
 @strawberry.type(description="One step of a deal, for a progress display.")
 class DealStep:
+    kind: DealStepKindEnum = strawberry.field(
+        description="Which step (a stable code: branch on it; its label is `name`)."
+    )
     name: str = strawberry.field(
-        description="成交通知书, 签署合同, 上传付款凭证, 确认交割, 交易凭证."
+        description="The step's label (`enumLabels` of DealStepKind): 成交通知书, 签署并上传合同, "
+        "上传付款凭证, 确认交割, 交易凭证 (English with `Accept-Language: en`)."
     )
     done: bool = strawberry.field(description="The step is complete.")
     at: datetime | None = strawberry.field(description="When it was completed.")
@@ -183,15 +195,21 @@ class DealType(relay.Node):
 
     @strawberry.field(description="The steps with their dates and deadlines.")
     def steps(self) -> list[DealStep]:
-        def step(name, at, deadline=None):
-            return DealStep(name=name, done=at is not None, at=at, deadline=deadline)
+        def step(kind, at, deadline=None):
+            return DealStep(
+                kind=kind,
+                name=enum_label("DealStepKind", kind),
+                done=at is not None,
+                at=at,
+                deadline=deadline,
+            )
 
         return [
-            step("成交通知书", self.dealt_at),
-            step("签署并上传合同", self.contract_uploaded_at, self.contract_deadline),
-            step("上传付款凭证", self.paid_at),
-            step("确认交割", self.delivered_at),
-            step("交易凭证", self.certified_at),
+            step(DealStepKind.NOTICE, self.dealt_at),
+            step(DealStepKind.CONTRACT, self.contract_uploaded_at, self.contract_deadline),
+            step(DealStepKind.PAYMENT, self.paid_at),
+            step(DealStepKind.DELIVERY, self.delivered_at),
+            step(DealStepKind.CERTIFICATE, self.certified_at),
         ]
 
     @classmethod
@@ -237,6 +255,11 @@ class DealTransferRecordInput:
 class DealCancelInput:
     deal_id: relay.GlobalID = strawberry.field(description="The Deal.")
     reason: str = strawberry.field(description="Why the buyer defaulted; recorded as a strike.")
+
+
+@strawberry.input
+class SeasonResultsExportInput:
+    season_id: relay.GlobalID = strawberry.field(description="The Season.")
 
 
 @strawberry.input

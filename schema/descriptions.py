@@ -5,6 +5,7 @@
 - An ``ErrorCode`` value is described by its message (the English msgid).
 - A mutation's one ``input`` argument, its input type and its payload type (with the
   payload's ``errors``) are described by the mutation's name.
+- A connection's ``last`` argument gets its own text (Strawberry gives it ``after``'s).
 
 Only what has no description is filled; a description written at the definition wins.
 ``tests/api/test_schema_descriptions.py`` checks that every element is described.
@@ -71,6 +72,18 @@ def _describe_mutations(mutation: GraphQLObjectType) -> None:
         errors.description = errors.description or "Why the input was refused (none: done)."
 
 
+# Strawberry's text for every connection's `last` (a copy of `after`'s), and ours.
+_WRONG_LAST = "Returns the items in the list that come after the specified cursor."
+LAST = "Returns the last n items of the list (those just before `before`, if given)."
+
+
+def _describe_last(type_: GraphQLObjectType) -> None:
+    for field in type_.fields.values():
+        argument = field.args.get("last")
+        if argument is not None and argument.description in (None, _WRONG_LAST):
+            argument.description = LAST
+
+
 ROOTS = {
     "Query": "Every read: the viewer (`me`), the trading hall, staff queues, `node(id:)`.",
     "Mutation": "Every write; each takes one `input` and returns its object and `errors`.",
@@ -83,6 +96,8 @@ def describe(schema: GraphQLSchema) -> None:
     for type_ in schema.type_map.values():
         if isinstance(type_, GraphQLEnumType) and not type_.name.startswith("__"):
             _describe_enum_values(type_, error_messages)
+        if isinstance(type_, GraphQLObjectType):
+            _describe_last(type_)
         if type_.name in ROOTS and not type_.description:
             type_.description = ROOTS[type_.name]
     if schema.mutation_type is not None:

@@ -6,7 +6,6 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 from strawberry.file_uploads import Upload
-from strawberry_django.relay import DjangoListConnection
 
 from listings.imports.selectors import (
     listing_import_rows,
@@ -20,6 +19,7 @@ from listings.models import (
     ListingImportRowStatus,
     ListingImportStatus,
 )
+from schema.connections import Connection
 
 from .context import Info
 from .errors import Error, ErrorCode
@@ -175,7 +175,7 @@ class ListingImportType(relay.Node):
         return error_type(self.error_code, self.error_params)
 
     @strawberry_django.connection(
-        DjangoListConnection[ListingImportRowType],
+        Connection[ListingImportRowType],
         description="The rows in sheet order, optionally of one status.",
     )
     def rows(

@@ -114,7 +114,7 @@ def _lots_holding_it(info: Info) -> Prefetch:
     name="Listing",
     description="A patent or technology achievement offered by a shop (标的物).",
 )
-class ListingNode(relay.Node, ReviewableInterface):
+class ListingNode(ReviewableInterface):
     status: ListingStatusEnum = strawberry_django.field(
         description="Draft, in review, listed, sold …"
     )
@@ -262,7 +262,7 @@ class ListingNode(relay.Node, ReviewableInterface):
     name="OwnershipChange",
     description="An application to change a listing's ownership status (权属变更).",
 )
-class OwnershipChangeType(relay.Node, ReviewableInterface):
+class OwnershipChangeType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     requested: OwnershipEnum = strawberry_django.field(
         description="The ownership status asked for."

@@ -3,7 +3,7 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import F
+from django.db.models import F, TextChoices
 from strawberry import relay
 
 from reviews.models import Reviewable, ReviewAction, ReviewRecord, ReviewStatus
@@ -22,6 +22,13 @@ ReviewStatusFilter = Annotated[
     ReviewStatusEnum | None,
     strawberry.argument(description="Only this review status; default PENDING, null for all."),
 ]
+# The kinds as their apps register them (reviews.services.ReviewKind: key and label), so a
+# new reviewable kind is in the enum, with its label, without being written here.
+ReviewKindEnum = strawberry.enum(
+    TextChoices("ReviewKind", [(kind.key, (kind.key, kind.label)) for kind in review_kinds()]),
+    name="ReviewKind",
+    description="What kind of application a review decides (each has its own `status`).",
+)
 ReviewActionEnum = strawberry.enum(
     ReviewAction, name="ReviewAction", description="What one review record did."
 )
@@ -57,9 +64,13 @@ def _applicant_id(info: Info):
     Reviewable,
     name="Reviewable",
     description="Something staff review (verification, identity, shop, listing, ownership "
-    "change, registration). Reasons and history are shown to the applicant and staff only.",
+    "change, registration). Reasons and history are shown to the applicant and staff only. "
+    "Read `id` and `reviewStatus` through it: each type's own `status` is its own enum (a "
+    "Listing's is ListingStatus, the others' ReviewStatus), so `... on Listing { status } "
+    "... on Shop { status }` cannot share one selection; select `reviewStatus`, or alias "
+    "one (`... on Listing { listingStatus: status }`).",
 )
-class ReviewableInterface:
+class ReviewableInterface(relay.Node):
     submitted_at: datetime | None = strawberry_django.field(
         description="When it was last submitted (null for a draft never submitted)."
     )

@@ -40,7 +40,7 @@ class AgreementType:
 
 
 @strawberry_django.type(Shop, name="Shop", description="A seller's shop (店铺).")
-class ShopType(relay.Node, ReviewableInterface):
+class ShopType(ReviewableInterface):
     status: ReviewStatusEnum = strawberry_django.field(description="Where it stands in review.")
     name: str = strawberry_django.field(description="The shop's name.")
     description: str | None = blank_as_null(

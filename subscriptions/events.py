@@ -11,20 +11,24 @@ from live.events import MESSAGE_TYPE, LiveEvent, user_group
 from reviews.services import ReviewDecided as ReviewDecidedEvent
 from schema.context import Info
 from schema.permissions import IsAuthenticated
-from schema.reviews import ReviewStatusEnum
+from schema.reviews import ReviewKindEnum, ReviewStatusEnum
 
 
 @strawberry.type(description="A decision on one of your applications, live.")
 class ReviewDecided:
-    kind: str = strawberry.field(
-        description="VERIFICATION, IDENTITY, SHOP, LISTING, OWNERSHIP_CHANGE or REGISTRATION."
-    )
     reason: str | None = strawberry.field(description="Why it was rejected; null if approved.")
     at: datetime = strawberry.field(description="When it was decided.")
 
     @strawberry.field(description="The application's id.")
     def subject_id(self) -> relay.GlobalID:
         return relay.GlobalID(self.subject_type, str(self.subject_id))
+
+    @strawberry.field(
+        description="What was decided: VERIFICATION, IDENTITY, SHOP, LISTING, OWNERSHIP_CHANGE "
+        "or REGISTRATION (labels: `enumLabels` of ReviewKind)."
+    )
+    def kind(self) -> ReviewKindEnum:
+        return ReviewKindEnum(self.kind)
 
     @strawberry.field(description="APPROVED or REJECTED.")
     def status(self) -> ReviewStatusEnum:

@@ -63,6 +63,26 @@ class AuctionErrorCode(ErrorCode):
         _("Lots can be added only before the session's bidding starts."),
     )
     INCREMENT_INVALID = "INCREMENT_INVALID", _("The increment must be more than 0, in fen.")
+    RESERVE_PRICE_INVALID = (
+        "RESERVE_PRICE_INVALID",
+        _("The reserve price must be more than 0 and at most 999,999,999.99 yuan, in fen."),
+    )
+    DEPOSIT_AMOUNT_INVALID = (
+        "DEPOSIT_AMOUNT_INVALID",
+        _("The deposit must be more than 0 and at most 999,999,999.99 yuan, in fen."),
+    )
+    ANTI_SNIPING_MINUTES_INVALID = (
+        "ANTI_SNIPING_MINUTES_INVALID",
+        _("The anti-sniping window must be 0 to {limit} minutes."),
+    )
+    BID_AMOUNT_INVALID = (
+        "BID_AMOUNT_INVALID",
+        _("The bid must be more than 0 and at most 999,999,999.99 yuan, in fen."),
+    )
+    PROXY_MAX_INVALID = (
+        "PROXY_MAX_INVALID",
+        _("The maximum must be more than 0 and at most 999,999,999.99 yuan, in fen."),
+    )
     RESERVE_BELOW_START = (
         "RESERVE_BELOW_START",
         _("The reserve price cannot be below the start price."),

@@ -15,6 +15,23 @@ class DealStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "已取消"
 
 
+class DealRole(models.TextChoices):
+    """A party's side of a deal."""
+
+    BUYER = "BUYER", "买受人"
+    SELLER = "SELLER", "委托人"
+
+
+class DealStepKind(models.TextChoices):
+    """The steps of a deal, in order, as a progress display shows them."""
+
+    NOTICE = "NOTICE", "成交通知书"
+    CONTRACT = "CONTRACT", "签署并上传合同"
+    PAYMENT = "PAYMENT", "上传付款凭证"
+    DELIVERY = "DELIVERY", "确认交割"
+    CERTIFICATE = "CERTIFICATE", "交易凭证"
+
+
 def _file(verbose_name: str):
     return models.ForeignKey(
         PrivateFile,

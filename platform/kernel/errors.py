@@ -65,6 +65,11 @@ class ErrorCollector:
     def add(self, code: ErrorCode, *, field: str | None = None, **params: Any) -> None:
         self.items.append(DomainError.Item(code=code, field=field, params=params))
 
+    def has(self, field: str) -> bool:
+        """Whether ``field`` is already refused: a later, finer check of the same value
+        stays silent (one error per bad field; a list field may have one per bad entry)."""
+        return any(item.field == field for item in self.items)
+
     def raise_if_any(self) -> None:
         if self.items:
             raise DomainError(errors=self.items)

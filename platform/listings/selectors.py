@@ -37,9 +37,16 @@ def listings_on_sale(
         listings = listings.filter(field=field)
     if shop_id:
         listings = listings.filter(shop_id=shop_id)
-    if search and search.strip():
-        listings = listings.filter(listing_search(search))
-    return listings.order_by("-listed_at", "-id")
+    return listings_matching(listings, search).order_by("-listed_at", "-id")
+
+
+def listings_matching(listings: QuerySet[Listing], search: str | None) -> QuerySet[Listing]:
+    """``listings`` whose title or patent number matches ``search`` (the hall's search and
+    the staff queue's): part of the title, part of the number, or any written form of a
+    whole number (ZL prefix, spaces, a lowercase x)."""
+    if not search or not search.strip():
+        return listings
+    return listings.filter(listing_search(search))
 
 
 def listing_search(search: str, *, prefix: str = "") -> Q:

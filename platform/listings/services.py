@@ -4,7 +4,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -13,6 +13,7 @@ from agreements.models import AgreementKind
 from agreements.services import agreement_check_accepted
 from kernel.clock import local_today, now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.money import clean_amount
 from kernel.text import clean_text
 from reviews.models import ReviewStatus
 from reviews.services import review_submit
@@ -41,7 +42,6 @@ SEASON_IDENTITIES = {
     IdentityKind.RESEARCH_INSTITUTE,
     IdentityKind.STATE_OWNED_ENTERPRISE,
 }
-MAX_PRICE = Decimal("999999999.99")
 MAX_NAMES = 20
 _NAME_SPACES = re.compile(r"\s+")
 
@@ -149,31 +149,17 @@ def _clean_names(values, *, field: str, errors: ErrorCollector, limit: int) -> l
         name = (value or "").strip()
         if not name:
             continue
-        if len(name) > 100:
+        if len(name) > 100 and not errors.has(field):
             errors.add(CommonErrorCode.TOO_LONG, field=field, limit=100)
         names.append(name[:100])
-    if len(names) > limit:
+    if len(names) > limit and not errors.has(field):
         errors.add(ListingErrorCode.TOO_MANY_ITEMS, field=field, limit=limit)
     return list(dict.fromkeys(names))
 
 
 def clean_price(value, *, errors: ErrorCollector, field: str = "startPrice") -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        price = Decimal(str(value))
-    except InvalidOperation:
-        errors.add(ListingErrorCode.PRICE_INVALID, field=field)
-        return None
-    if (
-        not price.is_finite()
-        or price <= 0
-        or price > MAX_PRICE
-        or price != price.quantize(Decimal("0.01"))
-    ):
-        errors.add(ListingErrorCode.PRICE_INVALID, field=field)
-        return None
-    return price.quantize(Decimal("0.01"))
+    """A listing's start price (the batch import's 起拍价 column too)."""
+    return clean_amount(value, errors=errors, field=field, code=ListingErrorCode.PRICE_INVALID)
 
 
 def _apply_form(listing: Listing, form: ListingForm, errors: ErrorCollector) -> None:

@@ -40,9 +40,10 @@ def _clean_details(
             contact_email, field="contactEmail", errors=errors, limit=254, required=False
         ),
     }
-    if details["contact_phone"] and not _CONTACT_PHONE.match(details["contact_phone"]):
+    phone = details["contact_phone"]
+    if phone and not errors.has("contactPhone") and not _CONTACT_PHONE.match(phone):
         errors.add(ShopErrorCode.CONTACT_PHONE_INVALID, field="contactPhone")
-    if details["contact_email"]:
+    if details["contact_email"] and not errors.has("contactEmail"):
         try:
             validate_email(details["contact_email"])
         except ValidationError:
@@ -85,7 +86,12 @@ def shop_apply(
         contact_email=contact_email,
     )
     verification = user.verification
-    if name and verification.kind == VerificationKind.INSTITUTION and name != verification.name:
+    if (
+        name
+        and not errors.has("name")
+        and verification.kind == VerificationKind.INSTITUTION
+        and name != verification.name
+    ):
         errors.add(
             ShopErrorCode.SHOP_NAME_MUST_MATCH_INSTITUTION, field="name", name=verification.name
         )

@@ -28,6 +28,7 @@ RULES = {
     "Query": {
         "node": PUBLIC,
         "nodes": PUBLIC,  # each id only if the caller may see it (the types' querysets)
+        "enumLabels": PUBLIC,  # the words for enum values, the same for everyone
         "me": PUBLIC,
         "shopNotice": PUBLIC,
         "verificationQueue": staff(Perm.REVIEW_VERIFICATION),

@@ -368,3 +368,28 @@ def test_no_deal_for_an_unsold_lot():
     with time_machine.travel(quiet.ends_at + timedelta(minutes=1), tick=False):
         call_command("auctions_clock")
     assert not Deal.objects.exists()
+
+
+EXPORT = """
+mutation($input: SeasonResultsExportInput, $id: ID) {
+  seasonResultsExport(input: $input, seasonId: $id) { file { name } errors { code field } }
+}"""
+
+
+def test_the_results_export_takes_one_input_and_still_the_old_season_id(signed_in_as):
+    from django.contrib.auth.models import Permission
+
+    the_lot, _ = sold_lot()
+    manager = staff_user()
+    manager.user_permissions.add(Permission.objects.get(codename="manage_deals"))
+    staff = signed_in_as(manager)
+    season_id = gid("Season", the_lot.session.season_id)
+
+    def export(variables):
+        return staff(EXPORT, variables)["data"]["seasonResultsExport"]
+
+    by_input = export({"input": {"seasonId": season_id}})
+    by_argument = export({"id": season_id})
+    assert by_input["errors"] == by_argument["errors"] == []
+    assert by_input["file"]["name"] == by_argument["file"]["name"]
+    assert export({}) == {"file": None, "errors": [{"code": "REQUIRED", "field": "seasonId"}]}

@@ -446,3 +446,36 @@ async def test_another_user_cannot_follow_the_import():
     }
     assert await socket.receive_json_from(timeout=5) == {"id": "p", "type": "complete"}
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_row_with_errors_in_several_columns_lists_them_left_to_right(signed_in_as):
+    # given: a second row repeating the first's patent, with four more bad cells, some the
+    # cell check refuses and some only the listing rules do
+    shop = open_shop()
+    seller = signed_in_as(shop.identity.user)
+    first = patent_row(0)
+    second = patent_row(
+        1,
+        专利名称=None,
+        专利号=first["专利号"],
+        专利类型="发明",
+        IPC分类号="not-an-ipc",
+        **{"起拍价（元）": "0"},
+    )
+
+    # when
+    uploaded = upload(seller, shop, workbook_bytes("PATENT", [first, second]))
+    run_worker()
+
+    # then
+    rows = read_import(seller, uploaded["listingImport"]["id"], status="INVALID")["rows"]
+    [row] = [edge["node"] for edge in rows["edges"]]
+    assert row["rowNumber"] == 3
+    assert [(e["column"], e["code"]) for e in row["errors"]] == [
+        ("专利名称", "REQUIRED"),
+        ("专利号", "DUPLICATE_IN_FILE"),
+        ("专利类型", "CELL_CHOICE_INVALID"),
+        ("IPC分类号", "IPC_CLASS_INVALID"),
+        ("起拍价（元）", "PRICE_INVALID"),
+    ]

@@ -1,5 +1,8 @@
 """Every element of the schema is described: types, fields, arguments, input fields and
-enum values (what a client's IDE and generated code show)."""
+enum values (what a client's IDE and generated code show); every enum a user sees has a
+label for each value, Chinese and English (schema/labels.py)."""
+
+import re
 
 from graphql import (
     GraphQLEnumType,
@@ -9,6 +12,9 @@ from graphql import (
 )
 
 from schema import schema
+from schema.labels import english_labels, labelled_enums, value_labels
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
 
@@ -64,3 +70,28 @@ def test_an_error_code_is_described_by_its_message():
 
     assert values["TOKEN_NOT_FOUND"].description == "No such token of yours."
     assert all(value.description for value in values.values())
+
+
+def test_every_user_facing_enum_value_has_a_chinese_and_an_english_label():
+    missing = []
+    for name, enum_type in labelled_enums(schema._schema).items():
+        chinese = value_labels(enum_type)
+        english = english_labels(enum_type)
+        for value in enum_type.values:
+            if not chinese[value] or not CJK.search(chinese[value]):
+                missing.append(f"{name}.{value} (Chinese: a TextChoices label)")
+            if not english[value] or CJK.search(english[value]):
+                missing.append(f"{name}.{value} (English: platform/locale/en)")
+
+    assert missing == []
+
+
+def test_only_error_codes_and_the_auth_mode_go_without_labels():
+    enums = {
+        name
+        for name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLEnumType) and not name.startswith("__")
+    }
+
+    assert enums - set(labelled_enums(schema._schema)) == {"ErrorCode", "AuthMode"}
+    assert {"LotPhase", "DealStatus", "TechField", "DealStepKind"} <= enums

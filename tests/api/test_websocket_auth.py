@@ -189,3 +189,31 @@ async def test_a_socket_counts_its_subscriptions_and_the_messages_sent():
     assert SUBSCRIBERS._value.get() == before_subscribers + 1
     assert LIVE_EVENTS_DELIVERED.labels("serverTime")._value.get() == before_sent + 1
     await ws.close()
+
+
+LOGOUT_EVERYWHERE = "mutation { logout(input: {allTokens: true}) { errors { code } } }"
+
+
+async def test_logout_with_all_tokens_revokes_and_closes_every_token_of_the_user():
+    user, (token_a, token_b) = await sync_to_async(_user_with_tokens)(2)
+    _, (stranger,) = await sync_to_async(_user_with_tokens)(1)
+    socket_b = await _socket_with(token_b)
+    socket_stranger = await _socket_with(stranger)
+
+    assert (await _http(token_a, LOGOUT_EVERYWHERE))["data"]["logout"]["errors"] == []
+
+    assert await socket_b.closed() == 4403
+    assert (await _http_raw(token_b, op.ME)).status_code == 401
+    assert await sync_to_async(ApiToken.objects.filter(user=user, revoked_at=None).count)() == 0
+    assert await socket_stranger.nothing_for(1)
+    await socket_stranger.close()
+
+
+async def test_logout_with_an_empty_input_ends_only_this_sign_in():
+    _, (token_a, token_b) = await sync_to_async(_user_with_tokens)(2)
+
+    response = await _http(token_a, "mutation { logout(input: {}) { errors { code } } }")
+
+    assert response["data"]["logout"]["errors"] == []
+    assert (await _http_raw(token_a, op.ME)).status_code == 401
+    assert (await _http(token_b, op.ME))["data"]["me"] is not None

@@ -72,6 +72,20 @@ def api_tokens_revoke_others(*, user: User, keep_token_id: int | None) -> int:
     )
 
 
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every live token of ``user`` (signing out the apps on every device); their
+    sockets close. Returns how many."""
+    ids = list(
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list("pk", flat=True)
+    )
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).update(revoked_at=now())
+        credentials_revoked_publish(
+            user_id=user.pk, credentials=[token_credential(pk) for pk in ids]
+        )
+    return len(ids)
+
+
 def session_end_publish(*, user: User, session_key: str | None) -> None:
     """A browser session ended (logout): its sockets close."""
     if session_key:

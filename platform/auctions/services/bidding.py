@@ -15,7 +15,7 @@ from auctions.events import bid_placed, publish_lot_events
 from auctions.models import Bid, Lot, LotPull, LotPullStatus, ProxyBid, Registration
 from kernel.clock import db_clock, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
-from listings.services import clean_price
+from kernel.money import clean_amount
 from reviews.models import ReviewStatus
 
 from .chain import GENESIS, RECORD_FORMAT, hash_of
@@ -33,9 +33,9 @@ class BidOutcome:
     replayed: bool = False
 
 
-def _money(value, *, field: str) -> Decimal:
+def _money(value, *, field: str, code: AuctionErrorCode) -> Decimal:
     errors = ErrorCollector()
-    amount = clean_price(value, errors=errors, field=field)
+    amount = clean_amount(value, errors=errors, field=field, code=code)
     errors.raise_if_any()
     return amount
 
@@ -339,7 +339,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     """
     if not _KEY.fullmatch(idempotency_key or ""):
         raise DomainError(AuctionErrorCode.IDEMPOTENCY_KEY_INVALID, field="idempotencyKey")
-    amount = _money(amount, field="amount")
+    amount = _money(amount, field="amount", code=AuctionErrorCode.BID_AMOUNT_INVALID)
     # An approved registration stays approved (decisions are final and only a rejected one
     # is resubmitted), so the check below holds under the lock.
     registration = _registration_with_snapshot(user, lot_id, idempotency_key)
@@ -402,7 +402,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
 
 def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
     """Set or raise one's maximum (代理出价); the engine bids for it at once if it must."""
-    max_amount = _money(max_amount, field="maxAmount")
+    max_amount = _money(max_amount, field="maxAmount", code=AuctionErrorCode.PROXY_MAX_INVALID)
     with transaction.atomic():
         lot = _locked_lot(lot_id)
         at = db_now()

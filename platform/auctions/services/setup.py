@@ -12,10 +12,13 @@ from files.models import FileKind
 from files.services import file_store
 from kernel.clock import SHANGHAI, db_now
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
+from kernel.money import clean_amount
 from kernel.permissions import Perm, staff_require
 from kernel.text import clean_text
 from listings.models import LicenceKind, Listing, ListingStatus, TransactionType
-from listings.services import clean_price, listing_licence, season_eligible
+from listings.services import listing_licence, season_eligible
+
+MAX_ANTI_SNIPING_MINUTES = 60
 
 
 def _require_manager(actor) -> None:
@@ -38,12 +41,26 @@ def season_create(
     errors = ErrorCollector()
     name = clean_text(name, field="name", errors=errors, limit=100)
     rules = clean_text(rules, field="rules", errors=errors, limit=20000)
-    increment = clean_price(default_increment, errors=errors, field="defaultIncrement")
-    deposit = clean_price(deposit_amount, errors=errors, field="depositAmount")
-    if deposit_required and deposit is None:
+    increment = clean_amount(
+        default_increment,
+        errors=errors,
+        field="defaultIncrement",
+        code=AuctionErrorCode.INCREMENT_INVALID,
+    )
+    deposit = clean_amount(
+        deposit_amount,
+        errors=errors,
+        field="depositAmount",
+        code=AuctionErrorCode.DEPOSIT_AMOUNT_INVALID,
+    )
+    if deposit_required and deposit_amount in (None, ""):
         errors.add(CommonErrorCode.REQUIRED, field="depositAmount")
-    if not 0 <= anti_sniping_minutes <= 60:
-        errors.add(CommonErrorCode.TOO_LONG, field="antiSnipingMinutes", limit=60)
+    if not 0 <= anti_sniping_minutes <= MAX_ANTI_SNIPING_MINUTES:
+        errors.add(
+            AuctionErrorCode.ANTI_SNIPING_MINUTES_INVALID,
+            field="antiSnipingMinutes",
+            limit=MAX_ANTI_SNIPING_MINUTES,
+        )
     if not 1 <= max_licences_per_lot <= MAX_LICENCES_PER_LOT:
         errors.add(
             AuctionErrorCode.LICENCE_COUNT_INVALID,
@@ -190,14 +207,18 @@ def lot_create(
     errors.raise_if_any()
     lead = listings[0]
     start_price = sum((listing.start_price for listing in listings), Decimal("0.00"))
-    step = clean_price(
+    step = clean_amount(
         increment if increment is not None else session.season.default_increment,
         errors=errors,
         field="increment",
+        code=AuctionErrorCode.INCREMENT_INVALID,
     )
-    if step is None:
-        errors.add(AuctionErrorCode.INCREMENT_INVALID, field="increment")
-    reserve = clean_price(reserve_price, errors=errors, field="reservePrice")
+    reserve = clean_amount(
+        reserve_price,
+        errors=errors,
+        field="reservePrice",
+        code=AuctionErrorCode.RESERVE_PRICE_INVALID,
+    )
     if reserve is not None and reserve < start_price:
         errors.add(AuctionErrorCode.RESERVE_BELOW_START, field="reservePrice")
     if not 1 <= licence_count <= MAX_LICENCES_PER_LOT:

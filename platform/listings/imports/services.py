@@ -220,6 +220,13 @@ def _cell_error(column: Column | None, value, code: ErrorCode, params: dict) -> 
     }
 
 
+def _by_column(errors: list[dict], columns: tuple[Column, ...]) -> list[dict]:
+    """``errors`` left to right, as the row reads (a cell's own errors keep their order;
+    an error of no column comes last)."""
+    position = {column.header: index for index, column in enumerate(columns)}
+    return sorted(errors, key=lambda error: position.get(error["column"], len(columns)))
+
+
 def _json_param(value):
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
@@ -328,11 +335,14 @@ def _check_row(
         row.ownership = listing.ownership
     # An unreadable patent number is also "missing"; the first reason is the one to show.
     specific = {e["field"] for e in errors if e["code"] != CommonErrorCode.REQUIRED.value}
-    row.errors = [
-        e
-        for e in errors
-        if e["code"] != CommonErrorCode.REQUIRED.value or e["field"] not in specific
-    ]
+    row.errors = _by_column(
+        [
+            e
+            for e in errors
+            if e["code"] != CommonErrorCode.REQUIRED.value or e["field"] not in specific
+        ],
+        columns,
+    )
     row.key = _duplicate_key(type, columns, values)
     return row
 
@@ -372,6 +382,7 @@ def _mark_duplicates(
                     column, value, ImportErrorCode.DUPLICATE_IN_FILE, {"row": seen[row.key]}
                 )
             )
+        row.errors = _by_column(row.errors, columns)
         seen.setdefault(row.key, row.number)
 
 
@@ -783,10 +794,13 @@ def _listings_for(
             listing = listing_validate(shop=shop, type=type, form=forms[row.pk])
         except DomainError as exc:
             row.status = ListingImportRowStatus.INVALID
-            row.errors = [
-                _cell_error(column_for_field(columns, item.field), None, item.code, item.params)
-                for item in exc.items
-            ]
+            row.errors = _by_column(
+                [
+                    _cell_error(column_for_field(columns, item.field), None, item.code, item.params)
+                    for item in exc.items
+                ],
+                columns,
+            )
             continue
         checked.append((row, listing))
     keys = {

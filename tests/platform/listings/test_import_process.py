@@ -366,19 +366,19 @@ def test_each_bad_cell_is_reported_with_its_column_value_and_code(shop):
         ("专利类型", "发明", "CELL_CHOICE_INVALID", {"allowed": "发明专利、实用新型、外观设计"}),
         ("申请日", "2021-13-01", "CELL_DATE_INVALID", {}),
     ]
-    assert errors_of(two) == [
-        ("起拍价（元）", "十万", "CELL_NUMBER_INVALID", {}),
-        ("专利号", "ZL202120100002.0", "PATENT_NUMBER_INVALID", {}),
+    assert errors_of(two) == [  # left to right, as the row reads
         ("专利名称", "", "REQUIRED", {}),
+        ("专利号", "ZL202120100002.0", "PATENT_NUMBER_INVALID", {}),
+        ("起拍价（元）", "十万", "CELL_NUMBER_INVALID", {}),
     ]
     assert errors_of(three) == [
-        ("付款方式", "", "REQUIRED", {}),
         ("授权日", future.isoformat(), "DATE_IN_FUTURE", {}),
         ("发明人", "", "REQUIRED", {}),
+        ("付款方式", "", "REQUIRED", {}),
     ]
     assert errors_of(four) == [
-        ("起拍价（元）", "0", "PRICE_INVALID", {}),
         ("授权日", "2020-01-01", "GRANT_BEFORE_APPLICATION", {}),
+        ("起拍价（元）", "0", "PRICE_INVALID", {}),
     ]
     assert errors_of(five) == [
         ("专利类型", "发明专利", "PATENT_TYPE_MISMATCH", {"expected": "实用新型"}),
@@ -416,7 +416,7 @@ def test_a_patent_twice_in_the_file_is_a_duplicate_on_the_later_rows(shop):
     assert errors_of(three) == [
         ("专利号", patent_row(1)["专利号"], "DUPLICATE_IN_FILE", {"row": 2})
     ]
-    assert [e["code"] for e in four.errors] == ["REQUIRED", "DUPLICATE_IN_FILE"]
+    assert [e["code"] for e in four.errors] == ["DUPLICATE_IN_FILE", "REQUIRED"]  # by column
     assert (listing_import.valid_rows, listing_import.invalid_rows) == (2, 1)
     assert listing_import.duplicate_rows == 1
 
@@ -517,7 +517,7 @@ def test_the_result_workbook_highlights_and_comments_the_bad_cells(shop):
     assert sheet["A3"].comment.text == required
     assert sheet["B3"].comment is None
     assert sheet["O3"].value == "有误"
-    assert sheet["P3"].value == f"申请日：{not_a_date}\n专利名称：{required}"
+    assert sheet["P3"].value == f"专利名称：{required}\n申请日：{not_a_date}"
     assert all(cell.value is None for cell in sheet[4])
     assert sheet["A5"].value == "一种锂电池正极材料及其制备方法3"
     assert sheet["E5"].value.date() == date(2022, 3, 15)
