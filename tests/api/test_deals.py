@@ -313,35 +313,38 @@ def test_a_delivered_deal_cannot_be_cancelled_while_its_certificate_is_issued(si
 
 def test_parties_record_the_registrations_after_the_deal(signed_in_as):
     the_lot, _ = sold_lot()
-    seller = signed_in_as(the_lot.listing.shop.identity.user)
-    deal_id = gid("Deal", Deal.objects.get().pk)
-    seller.upload(
-        CONTRACT, {"input": {"dealId": deal_id, "contract": None}}, {"input.contract": pdf()}
-    )
-    record = """mutation($input: DealTransferRecordInput!) {
-                dealTransferRecord(input: $input) {
-                  deal { patentTransferNumber techContractRegisteredOn }
-                  errors { code field } } }"""
+    # after the deal, on its day at the exchange (the lot may end past midnight there)
+    dealt_at = Deal.objects.get().dealt_at
+    with time_machine.travel(dealt_at + timedelta(minutes=1), tick=False):
+        seller = signed_in_as(the_lot.listing.shop.identity.user)
+        deal_id = gid("Deal", Deal.objects.get().pk)
+        seller.upload(
+            CONTRACT, {"input": {"dealId": deal_id, "contract": None}}, {"input.contract": pdf()}
+        )
+        record = """mutation($input: DealTransferRecordInput!) {
+                    dealTransferRecord(input: $input) {
+                      deal { patentTransferNumber techContractRegisteredOn }
+                      errors { code field } } }"""
 
-    future = seller(
-        record, {"input": {"dealId": deal_id, "techContractRegisteredOn": "2099-01-01"}}
-    )["data"]["dealTransferRecord"]
-    assert error_codes(future) == ["REGISTRATION_DATE_INVALID"]
-    today = now().astimezone(SHANGHAI).date().isoformat()
-    done = seller(
-        record,
-        {
-            "input": {
-                "dealId": deal_id,
-                "patentTransferNumber": "2026-ZR-001",
-                "techContractRegisteredOn": today,
-            }
-        },
-    )["data"]["dealTransferRecord"]
-    assert done == {
-        "deal": {"patentTransferNumber": "2026-ZR-001", "techContractRegisteredOn": today},
-        "errors": [],
-    }
+        future = seller(
+            record, {"input": {"dealId": deal_id, "techContractRegisteredOn": "2099-01-01"}}
+        )["data"]["dealTransferRecord"]
+        assert error_codes(future) == ["REGISTRATION_DATE_INVALID"]
+        today = now().astimezone(SHANGHAI).date().isoformat()
+        done = seller(
+            record,
+            {
+                "input": {
+                    "dealId": deal_id,
+                    "patentTransferNumber": "2026-ZR-001",
+                    "techContractRegisteredOn": today,
+                }
+            },
+        )["data"]["dealTransferRecord"]
+        assert done == {
+            "deal": {"patentTransferNumber": "2026-ZR-001", "techContractRegisteredOn": today},
+            "errors": [],
+        }
 
 
 def test_staff_export_a_seasons_results(signed_in_as):
