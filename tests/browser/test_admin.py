@@ -98,7 +98,7 @@ def shot(browser, name: str, *, pdf: bool = False) -> None:
     browser.save_screenshot(str(SCREENSHOTS / f"admin-{name}.png"))
 
 
-def wait_for(browser, css: str, timeout: float = 10):
+def wait_for(browser, css: str, timeout: float = 30):
     return WebDriverWait(browser, timeout).until(lambda b: b.find_elements(By.CSS_SELECTOR, css))
 
 
