@@ -135,6 +135,8 @@ class DealNoticeData:
     market_name: str = MARKET_NAME
     items: tuple[SubjectItem, ...] = ()  # a package's listings (more than one)
     licence: LicenceInfo | None = None
+    # won by a match under the priority purchase right (优先购买权, issue 14)
+    under_priority_right: bool = False
 
     def __post_init__(self):
         _require_aware(self.deal_at)
@@ -561,7 +563,9 @@ def _price_rows(price: Decimal) -> list[tuple[str, str]]:
 # -- the documents -----------------------------------------------------------------------
 
 
-def _won(licence: LicenceInfo | None) -> str:
+def _won(licence: LicenceInfo | None, *, under_priority_right: bool = False) -> str:
+    if under_priority_right:
+        return "依法行使优先购买权，以与最高有效报价相同的价格竞得下列标的"
     if licence is None or licence.count == 1:
         return "以最高有效报价竞得下列标的"
     return (
@@ -590,7 +594,8 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
         Paragraph(f"{_text(data.buyer_name)}：", _ADDRESSEE),
         Paragraph(
             f"在{market}组织的{_text(data.season_name)}（{_text(data.session_name)}）网络竞价中，"
-            f"您（竞买号：{_text(data.buyer_bidder_number)}）{_won(data.licence)}，"
+            f"您（竞买号：{_text(data.buyer_bidder_number)}）"
+            f"{_won(data.licence, under_priority_right=data.under_priority_right)}，"
             f"成交价为{price}（人民币{capitals}）。成交结果如下表。",
             _BODY,
         ),
@@ -607,6 +612,7 @@ def deal_notice_pdf(data: DealNoticeData) -> bytes:
                 ),
                 ("买受人", _text(data.buyer_name)),
                 ("竞买号", _text(data.buyer_bidder_number)),
+                *([("竞得方式", "行使优先购买权")] if data.under_priority_right else []),
                 ("拍卖季", _text(data.season_name)),
                 ("竞价场次", _text(data.session_name)),
                 *_price_rows(data.final_price),

@@ -218,6 +218,7 @@ def _notice_issue(deal: Deal, *, issued_on) -> None:
             verification=verification,
             items=tuple(deal_subjects(deal)),
             licence=deal_licence(deal),
+            under_priority_right=deal.won_under_priority_right,
         )
     )
     deal.notice = file_save(

@@ -2,6 +2,7 @@
 of different order before bidding, an ordinary bidder bids, the holders match, and the
 earlier in order wins the lot at that price; the bid record, the chain and the deal say so."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +10,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from pdfminer.high_level import extract_text
 
 from auctions.models import Registration
 from auctions.services.bidding import bid_place
@@ -57,7 +60,8 @@ query($id: ID!) {
     myRegistration { bidderNumber priorityRight { order basis waivedAt } }
   }
 }"""
-MY_DEALS = "{ myDeals(role: BUYER) { edges { node { price wonUnderPriorityRight } } } }"
+MY_DEALS = """{ myDeals(role: BUYER) { edges { node { price wonUnderPriorityRight
+  notice { url } } } } }"""
 
 
 def registrant(signed_in_as, staff, the_lot, phone: str):
@@ -157,7 +161,11 @@ def test_the_earlier_holder_matching_the_highest_bid_wins_the_lot_at_that_price(
         "waivedAt": None,
     }
     deals = first(MY_DEALS)["data"]["myDeals"]["edges"]
+    notice_url = deals[0]["node"].pop("notice")["url"]
     assert deals == [{"node": {"price": "105000.00", "wonUnderPriorityRight": True}}]
+    response = Client().get(notice_url)
+    notice = extract_text(io.BytesIO(b"".join(response.streaming_content)))
+    assert "依法行使优先购买权" in notice and "竞得方式" in notice
     # the holder who never bid has waived the right; the one who matched has not
     waived = idle(LOT, {"id": lot_id})["data"]["lot"]["myRegistration"]["priorityRight"]
     assert waived["waivedAt"] is not None
