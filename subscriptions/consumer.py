@@ -38,6 +38,8 @@ from kernel.metrics import LIVE_EVENTS_DELIVERED, SUBSCRIBERS
 from live.events import MESSAGE_TYPE, LiveEvent
 from schema.context import Context
 
+from . import fanout
+
 logger = logging.getLogger(__name__)
 
 REVOKED = 4403  # graphql-transport-ws' "Forbidden": the client must sign in again
@@ -61,6 +63,9 @@ class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler):
                 await self._run_in_a_thread(operation)
                 return
             SUBSCRIBERS.inc()  # a subscription's run_operation lasts as long as it does
+            # This task runs the subscription's generator: it renders its events through
+            # the process's shared renderings (subscriptions/fanout.py) and sends them.
+            fanout.current_operation.set(operation)
             try:
                 await super().run_operation(operation)
             finally:

@@ -24,6 +24,7 @@ from schema.auctions import LotPhaseEnum, LotResultEnum
 from schema.context import Info
 from schema.errors import client_error
 
+from . import fanout
 from .lot_feed import LotFeed
 
 # How often a watcher compares its feed with the database (one query per lot or session
@@ -307,7 +308,8 @@ class LotSubscription:
             single_lot=True,
         )
         async for item in watch:
-            yield item
+            if not await fanout.send(info, item):  # rendered once per process, sent
+                yield item
 
     @strawberry.subscription(
         description="Every lot of a session live (the trading hall of one auction day): a "
@@ -344,4 +346,5 @@ class LotSubscription:
             single_lot=False,
         )
         async for item in watch:
-            yield item
+            if not await fanout.send(info, item):  # rendered once per process, sent
+                yield item
