@@ -189,14 +189,48 @@ async def _read_states(key: tuple) -> dict[int, LotLiveState]:
     return await database_sync_to_async(lot_live_states)(at=now(), **filters)
 
 
+class _FillsCache:
+    """Per process: the bids of a lot between two seqs, read once however many sockets ask
+    for the same range (accepted bids never change). When a bid commits, every watcher
+    whose live event is still in its queue at the next comparison finds itself behind by
+    that bid: a thousand watchers asked the database the same question, one query each on
+    the one thread Channels runs database calls on, and every request of the process
+    waited behind them."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, asyncio.Future] = {}
+
+    async def get(self, *, lot_id: int, session_id: int, after_seq: int, upto_seq: int) -> list:
+        loop = asyncio.get_running_loop()
+        key = (lot_id, after_seq, upto_seq)
+        future = self._entries.get(key)
+        if future is None or future.get_loop() is not loop:
+            future = loop.create_task(
+                _bids_between(
+                    lot_id=lot_id, session_id=session_id, after_seq=after_seq, upto_seq=upto_seq
+                )
+            )
+            self._entries[key] = future
+            while len(self._entries) > self.SIZE:
+                self._entries.pop(next(iter(self._entries)))
+        try:
+            return await asyncio.shield(future)
+        except Exception:
+            self._entries.pop(key, None)
+            raise
+
+
 _bids_between = database_sync_to_async(bids_placed_between)
+_fills = _FillsCache()
 
 
 async def _fill(feed: LotFeed, state: LotLiveState) -> list:
     """Everything the database has that the feed has not handed on, in order."""
     out: list = []
     while True:
-        missing = await _bids_between(
+        missing = await _fills.get(
             lot_id=state.lot_id,
             session_id=state.session_id,
             after_seq=feed.last_seq(state.lot_id),
@@ -236,6 +270,11 @@ async def _watch(
         iterator = messages.__aiter__()
         pending = asyncio.ensure_future(iterator.__anext__())
         last_sent = last_healed = loop.time()
+        # lot -> the state that showed this feed behind, and when: what the live path has
+        # not delivered a period later is filled from the database. Filling at once would
+        # read from the database what is merely still queued for this socket: right after
+        # every commit, for every watcher of the lot.
+        behind: dict[int, tuple[LotLiveState, float]] = {}
         try:
             while True:
                 wake = min(last_sent + interval, last_healed + HEAL_EVERY_SECONDS)
@@ -252,12 +291,20 @@ async def _watch(
                 due = feed.gaps_due(now=loop.time())
                 if due or loop.time() - last_healed >= HEAL_EVERY_SECONDS:
                     last_healed = loop.time()
+                    for lot_id, (state, seen) in list(behind.items()):
+                        if lot_id in due or loop.time() - seen >= HEAL_EVERY_SECONDS:
+                            del behind[lot_id]
+                            if feed.behind(state):
+                                ready += await _fill(feed, state)
                     current = await _states.get(key)
                     for lot_id, state in current.items():
                         if not feed.watches(lot_id):
                             feed.add_lot(state)
-                        elif lot_id in due or feed.behind(state):
+                        elif lot_id in due:
+                            behind.pop(lot_id, None)
                             ready += await _fill(feed, state)
+                        elif lot_id not in behind and feed.behind(state):
+                            behind[lot_id] = (state, loop.time())
                 for item in ready:
                     last_sent = loop.time()
                     yield item
