@@ -77,3 +77,63 @@ def test_the_seller_centre_does_not_grow_with_the_page_with_reasons_and_history(
     for _ in range(9):
         ListingFactory(shop=first.shop, status="REJECTED", decision_reason="材料不全")
     assert queries(client, MY_LISTINGS) == small
+
+
+def _reviewed(listing, staff):
+    """A submission by its seller and a rejection by staff, as review records."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kernel.clock import now
+    from reviews.models import ReviewRecord
+
+    kind = ContentType.objects.get_for_model(listing)
+    for action, actor, reason in (
+        ("SUBMITTED", listing.shop.identity.user, ""),
+        ("REJECTED", staff, "材料不全"),
+    ):
+        ReviewRecord.objects.create(
+            subject_type=kind,
+            subject_id=listing.pk,
+            action=action,
+            actor=actor,
+            at=now(),
+            reason=reason,
+        )
+    return listing
+
+
+def test_the_seller_centre_with_review_records_on_every_row_does_not_grow(signed_in_as):
+    from tests.factories import staff_user
+
+    staff = staff_user()
+    first = _reviewed(ListingFactory(status="REJECTED", decision_reason="材料不全"), staff)
+    client = signed_in_as(first.shop.identity.user)
+    small = queries(client, MY_LISTINGS)
+    for _ in range(9):
+        _reviewed(
+            ListingFactory(shop=first.shop, status="REJECTED", decision_reason="材料不全"), staff
+        )
+    response = client(MY_LISTINGS)
+    rows = [edge["node"] for edge in response["data"]["myListings"]["edges"]]
+    assert len(rows) == 10
+    assert all(row["decisionReason"] == "材料不全" for row in rows)
+    assert all(
+        [r["action"] for r in row["reviewHistory"]] == ["SUBMITTED", "REJECTED"] for row in rows
+    )
+    assert queries(client, MY_LISTINGS) == small
+
+
+def test_the_listing_hall_of_a_signed_in_seller_does_not_grow_with_the_page(signed_in_as):
+    from tests.factories import staff_user
+
+    staff = staff_user()
+    first = _reviewed(ListingFactory(), staff)
+    client = signed_in_as(first.shop.identity.user)  # sees the history of their own rows
+    small = queries(client, LISTINGS)
+    for _ in range(4):
+        _reviewed(ListingFactory(shop=first.shop), staff)
+        ListingFactory()  # and someone else's
+    response = client(LISTINGS)
+    histories = [len(e["node"]["reviewHistory"]) for e in response["data"]["listings"]["edges"]]
+    assert sorted(histories) == [0] * 4 + [2] * 5
+    assert queries(client, LISTINGS) == small
