@@ -39,6 +39,7 @@ from live.events import MESSAGE_TYPE, LiveEvent
 from schema.context import Context
 
 from . import fanout
+from .inbox import LOT_EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -148,10 +149,19 @@ class PlatformGraphQLWSConsumer(GraphQLWSConsumer):
             self._recheck = asyncio.ensure_future(self._recheck_credential())
         return UNSET
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lot_inboxes: set = set()  # the lot feeds of this socket (subscriptions/inbox.py)
+
     async def dispatch(self, message) -> None:
         if message.get("type") == MESSAGE_TYPE:
             body = message.get("event") or {}
-            if body.get("type") == CredentialsRevoked.TYPE:
+            kind = body.get("type")
+            if kind in LOT_EVENT_TYPES:  # to the socket's lot feeds only (nobody else reads them)
+                for inbox in self.lot_inboxes:
+                    inbox.put(message)
+                return
+            if kind == CredentialsRevoked.TYPE:
                 event = LiveEvent.from_message(message)
                 if (
                     self.credential is not None
