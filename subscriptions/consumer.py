@@ -16,6 +16,7 @@ import asyncio
 import logging
 from functools import lru_cache
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
@@ -169,6 +170,15 @@ class PlatformGraphQLWSConsumer(GraphQLWSConsumer):
                     and event.ends(self.credential)
                 ):
                     await self._close_revoked()
+                return
+        if message.get("type", "").startswith("websocket."):
+            # Channels' AsyncConsumer.dispatch would first close stale database connections
+            # in a worker thread, for every frame: a thread hop per message. Nothing here
+            # touches the database on the loop; what does runs in database_sync_to_async,
+            # which closes stale connections in its own thread before and after.
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is not None:
+                await handler(message)
                 return
         await super().dispatch(message)
 

@@ -164,3 +164,25 @@ def test_every_field_under_a_shared_subscription_reads_the_event_alone():
                 field.name,
             )
     assert {"BidPlaced", "LotPhaseChanged", "LotEnded", "LotSnapshot", "Tick"} <= seen
+
+
+async def test_frames_and_live_events_reach_the_socket_without_a_thread_hop(monkeypatch):
+    import channels.consumer
+
+    hops = []
+
+    async def counting_hop():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting_hop)
+    the_lot, _alice, bob, token = await sync_to_async(_setup)()
+    ws = await Socket.open({"authorization": f"Bearer {token}"})
+    await ws.subscribe("a", WATCH, {"lotId": gid("Lot", the_lot.pk)})
+    await _frames(ws, 1)
+    await sync_to_async(_bid)(bob, the_lot.pk, "100000", "hop-0001")
+
+    (frame,) = await _frames(ws, 1)
+
+    assert json.loads(frame)["payload"]["data"]["lotEvents"]["seq"] == 1
+    assert hops == []  # Channels' per-message close_old_connections in a worker thread
+    await ws.close()
