@@ -137,3 +137,25 @@ def test_the_listing_hall_of_a_signed_in_seller_does_not_grow_with_the_page(sign
     histories = [len(e["node"]["reviewHistory"]) for e in response["data"]["listings"]["edges"]]
     assert sorted(histories) == [0] * 4 + [2] * 5
     assert queries(client, LISTINGS) == small
+
+
+def test_node_ids_of_a_hall_page_are_encoded_without_evaluating_type_annotations(gql, monkeypatch):
+    """Strawberry decided a Django node's id attribute anew for every node (an annotation
+    scan with eval_type per base): 40% of a hall page's CPU. It is decided once."""
+    import strawberry.relay.types
+
+    evaluated = []
+    real = strawberry.relay.types.eval_type
+
+    def counting(*args, **kwargs):
+        evaluated.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry.relay.types, "eval_type", counting)
+    for _ in range(3):
+        ListingFactory()
+
+    ids = [e["node"]["id"] for e in gql(LISTINGS)["data"]["listings"]["edges"]]
+
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert evaluated == []
