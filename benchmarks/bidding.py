@@ -67,10 +67,11 @@ def _connect(server_url: str):
 
 
 def database_create(server_url: str) -> tuple[str, str]:
-    """Create ``bench_bidding_<random>``; return its name and URL."""
+    """Create ``<BENCH_DB_PREFIX>_<random>`` (default prefix ``bench_bidding``, so that
+    databases of several people on one server can be told apart); return its name and URL."""
     from psycopg import sql
 
-    name = f"bench_bidding_{secrets.token_hex(4)}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'bench_bidding')}_{secrets.token_hex(4)}"
     connection = _connect(server_url)
     try:
         with connection.cursor() as cursor:

@@ -11,15 +11,24 @@ Rows:
 - the service vs the floor: the same transaction in raw psycopg on one connection
   (``SELECT ... FOR UPDATE``, ``UPDATE`` the lot, ``INSERT`` the bid, ``COMMIT``) (>= 0.25);
 - SQL statements per accepted bid (<= 5);
-- CPU per ``lots(first: 100)`` request through the schema vs a bare ORM read of the same
-  fields serialized with ``json.dumps`` (<= 1.5).
-Not measured here (see docs/benchmarks.md): HTTP under Daphne, fan-out; pooled connections
-are measured by benchmarks/connections.py (docs/connections.md).
+- CPU per ``lots(first: 100)`` and ``listings(first: 100)`` request through the schema vs a
+  bare ORM read of the same fields serialized with ``json.dumps`` (<= 1.5);
+- fan-out over real sockets under one Daphne with Redis pub/sub (benchmarks/fanout.py): CPU
+  per delivered message at N = 100/300/1,000 vs a bare Channels consumer in the same Daphne
+  (<= 1.3), 1,000 subscribers at 5 bids/s placed over HTTP (0 misses, p99 < 250 ms), and
+  the group subscriptions left after a mass disconnect (0);
+- the import check of 10,000 rows vs a bare openpyxl read-only pass (<= 3) and its peak
+  RSS (< 300 MB) (benchmarks/listing_import.py, SQLite, processes of their own).
+``BENCH_DB_PREFIX`` names the throwaway database (default ``bench_bidding``); ``--redis``
+(default redis://127.0.0.1:6379/7, or ``BENCH_REDIS``) the Redis; the Daphne listens on a
+free port of 8710-8789 with a channel-layer prefix of its own.
+Pooled connections are measured by benchmarks/connections.py (docs/connections.md).
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.factories
 import bidding
+import fanout
 
 ROOT = Path(__file__).resolve().parent.parent
 HALL = """{ lots(first: 100) { edges { node { id startPrice increment currentPrice bidCount
@@ -130,6 +140,10 @@ def raw_transactions(count: int) -> float:
     return count / elapsed
 
 
+LISTINGS = """{ listings(first: 100) { edges { node { id title type field status startPrice
+  listedAt shop { name } } } } }"""
+
+
 def hall_row(rounds: int, requests: int = 30) -> dict:
     """CPU per hall page through the schema vs a bare read of the same fields."""
     from django.contrib.auth.models import AnonymousUser
@@ -137,6 +151,8 @@ def hall_row(rounds: int, requests: int = 30) -> dict:
 
     from auctions.models import Lot
     from kernel.clock import now
+    from listings.models import Listing
+    from listings.selectors import ON_SALE
     from schema import schema
     from schema.context import Context
     from tests import factories
@@ -146,11 +162,18 @@ def hall_row(rounds: int, requests: int = 30) -> dict:
         factories.lot(session_obj=session)
     request = bidding.types.SimpleNamespace(META={}, user=AnonymousUser())
 
-    def through_graphql(_n):
-        result = schema.execute_sync(HALL, context_value=Context(request=request))
-        assert not result.errors, result.errors
+    def through_graphql(query):
+        def run(_n):
+            result = schema.execute_sync(query, context_value=Context(request=request))
+            assert not result.errors, result.errors
+            assert len(next(iter(result.data.values()))["edges"]) == 100
 
-    def bare(_n):
+        return run
+
+    def money(value):
+        return None if value is None else f"{value:.2f}"
+
+    def bare_lots(_n):
         at = now()
         rows = []
         for lot in Lot.objects.select_related("session", "listing__shop").order_by("ends_at", "pk")[
@@ -159,11 +182,9 @@ def hall_row(rounds: int, requests: int = 30) -> dict:
             rows.append(
                 {
                     "id": relay.to_base64("Lot", lot.pk),
-                    "startPrice": f"{lot.start_price:.2f}",
-                    "increment": f"{lot.increment:.2f}",
-                    "currentPrice": None
-                    if lot.current_price is None
-                    else f"{lot.current_price:.2f}",
+                    "startPrice": money(lot.start_price),
+                    "increment": money(lot.increment),
+                    "currentPrice": money(lot.current_price),
                     "bidCount": lot.bid_count,
                     "endsAt": lot.ends_at.isoformat(),
                     "phase": lot.phase_at(at),
@@ -175,31 +196,63 @@ def hall_row(rounds: int, requests: int = 30) -> dict:
             )
         json.dumps({"data": {"lots": {"edges": [{"node": row} for row in rows]}}})
 
-    through_graphql(0), bare(0)  # warm
-    graphql_cpu, bare_cpu = [], []
-    for _ in range(rounds):
-        graphql_cpu.append(_timed(through_graphql, requests)[1] / requests)
-        bare_cpu.append(_timed(bare, requests)[1] / requests)
-    return {"graphql_ms": min(graphql_cpu) * 1000, "bare_ms": min(bare_cpu) * 1000}
+    def bare_listings(_n):
+        rows = []
+        listings = (
+            Listing.objects.filter(status__in=ON_SALE)
+            .select_related("shop")
+            .order_by("-listed_at", "-id")[:100]
+        )
+        for listing in listings:
+            rows.append(
+                {
+                    "id": relay.to_base64("Listing", listing.pk),
+                    "title": listing.title or None,
+                    "type": listing.type,
+                    "field": listing.field or None,
+                    "status": listing.status,
+                    "startPrice": money(listing.start_price),
+                    "listedAt": listing.listed_at and listing.listed_at.isoformat(),
+                    "shop": {"name": listing.shop.name},
+                }
+            )
+        assert len(rows) == 100
+        json.dumps({"data": {"listings": {"edges": [{"node": row} for row in rows]}}})
+
+    out = {}
+    for name, product, bare in (
+        ("lots", through_graphql(HALL), bare_lots),
+        ("listings", through_graphql(LISTINGS), bare_listings),
+    ):
+        product(0), bare(0)  # warm
+        graphql_cpu, bare_cpu = [], []
+        for _ in range(rounds):
+            graphql_cpu.append(_timed(product, requests)[1] / requests)
+            bare_cpu.append(_timed(bare, requests)[1] / requests)
+        out[name] = {"graphql_ms": min(graphql_cpu) * 1000, "bare_ms": min(bare_cpu) * 1000}
+    return out
 
 
-def table(bids: dict, hall: dict) -> list[tuple]:
-    return [
-        (
+def _ratio_row(name, value, floor, target: str, holds) -> tuple:
+    ratio = value / floor if floor else float("inf")
+    return (name, value, floor, ratio, target, holds(ratio))
+
+
+def table(bids: dict, hall: dict, fan: dict | None, imports: dict | None) -> list[tuple]:
+    rows = [
+        _ratio_row(
             "bidPlace via GraphQL vs the service (bids/s)",
             bids["graphql"],
             bids["service"],
-            bids["graphql"] / bids["service"],
             ">= 0.8",
-            bids["graphql"] / bids["service"] >= 0.8,
+            lambda r: r >= 0.8,
         ),
-        (
+        _ratio_row(
             "bid service vs raw psycopg transaction (tx/s)",
             bids["service"],
             bids["raw"],
-            bids["service"] / bids["raw"],
             ">= 0.25",
-            bids["service"] / bids["raw"] >= 0.25,
+            lambda r: r >= 0.25,
         ),
         (
             "SQL statements per accepted bid (besides BEGIN, COMMIT)",
@@ -209,25 +262,109 @@ def table(bids: dict, hall: dict) -> list[tuple]:
             "<= 5",
             bids["statements"] <= 5,
         ),
-        (
-            "hall lots(first: 100), CPU ms per request",
-            hall["graphql_ms"],
-            hall["bare_ms"],
-            hall["graphql_ms"] / hall["bare_ms"],
-            "<= 1.5",
-            hall["graphql_ms"] / hall["bare_ms"] <= 1.5,
-        ),
     ]
+    for name in ("lots", "listings"):
+        rows.append(
+            _ratio_row(
+                f"hall {name}(first: 100), CPU ms per request (vs a bare ORM read + json)",
+                hall[name]["graphql_ms"],
+                hall[name]["bare_ms"],
+                "<= 1.5",
+                lambda r: r <= 1.5,
+            )
+        )
+    if fan:
+        for n, product in fan["cpu"].items():
+            bare = fan["bare"][n]
+            misses = product["misses"] + bare["misses"]
+            rows.append(
+                _ratio_row(
+                    f"fan-out, Daphne CPU us per delivered message, N = {n:,}"
+                    f" (vs a bare consumer; misses: {misses})",
+                    product["cpu_us"],
+                    bare["cpu_us"],
+                    "<= 1.3, 0 misses",
+                    lambda r, misses=misses: r <= 1.3 and misses == 0,
+                )
+            )
+        live = fan["live"]
+        rows.append(
+            (
+                f"fan-out, {live['subscribers']:,} subscribers at 5 bids/s over HTTP: misses,"
+                " p50 / p99 ms from the bid's time to the client",
+                f"{live['misses']}, {live['p50_ms']:.0f} / {live['p99_ms']:.0f}",
+                "-",
+                "-",
+                "0, p99 < 250",
+                live["misses"] == 0 and live["p99_ms"] < 250,
+            )
+        )
+        rows.append(
+            (
+                f"fan-out, Redis subscriptions to a lot's group left after its "
+                f"{live['subscribers']:,} sockets closed at once",
+                fan["stale"],
+                0,
+                "-",
+                "0",
+                fan["stale"] == 0,
+            )
+        )
+    if imports:
+        bare, check = imports["bare"], imports["check"]
+        rows.append(
+            _ratio_row(
+                "import check of 10,000 rows, s (vs a bare openpyxl read-only pass)",
+                check["wall"],
+                bare["wall"],
+                "<= 3",
+                lambda r: r <= 3,
+            )
+        )
+        rows.append(
+            (
+                "import check, peak RSS MiB (the process, Django included; + the step's own)",
+                f"{check['rss_peak']:.0f} (+{check['rss_peak'] - check['rss_start']:.0f})",
+                f"{bare['rss_peak']:.0f} (+{bare['rss_peak'] - bare['rss_start']:.0f})",
+                "-",
+                "< 300",
+                check["rss_peak"] < 300,
+            )
+        )
+    return rows
+
+
+def _cell(value, digits: int) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, int | float) else str(value)
 
 
 def render(rows) -> str:
     lines = ["| figure | product | floor | ratio | target | holds |", "|---|---|---|---|---|---|"]
     for name, value, floor, ratio, target, holds in rows:
         lines.append(
-            f"| {name} | {value:.1f} | {floor:.1f} | {ratio:.2f} | {target} "
+            f"| {name} | {_cell(value, 1)} | {_cell(floor, 1)} | {_cell(ratio, 2)} | {target} "
             f"| {'yes' if holds else 'NO'} |"
         )
     return "\n".join(lines)
+
+
+def import_rows(rows: int = 10_000) -> dict:
+    """The import benchmark in its own processes (SQLite, as benchmarks/listing_import.py)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "listing_import.py"),
+            "--json",
+            "--rows",
+            f"{rows}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"import benchmark failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -235,21 +372,36 @@ def main() -> None:
     parser.add_argument("--bids", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--server", default=bidding.DEFAULT_SERVER)
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", fanout.DEFAULT_REDIS))
+    parser.add_argument("--fanout-sizes", default="100,300,1000")
+    parser.add_argument("--fanout-rounds", type=int, default=2)
+    parser.add_argument("--no-fanout", action="store_true")
+    parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     name, url = bidding.database_create(args.server)
+    fan = None
     try:
         with tempfile.TemporaryDirectory() as media:
             bidding.setup_django(url, None, media)
             lot, pairs = bidding.prepare(1)
             bids = bid_rows(lot, pairs, args.bids, args.rounds)
             hall = hall_row(args.rounds)
+            if not args.no_fanout:
+                fan = fanout.run(
+                    url,
+                    media,
+                    sizes=[int(n) for n in args.fanout_sizes.split(",")],
+                    rounds=args.fanout_rounds,
+                    redis_url=args.redis,
+                )
     finally:
         from django.db import connections
 
         connections.close_all()
         bidding.database_drop(args.server, name)
-    rows = table(bids, hall)
+    imports = None if args.no_import else import_rows()
+    rows = table(bids, hall, fan, imports)
     text = render(rows)
     print(text)
     if not args.no_write:

@@ -16,6 +16,7 @@ import asyncio
 import logging
 from functools import lru_cache
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
@@ -37,6 +38,9 @@ from accounts.services.tokens import api_token_authenticate, credential_valid, s
 from kernel.metrics import LIVE_EVENTS_DELIVERED, SUBSCRIBERS
 from live.events import MESSAGE_TYPE, LiveEvent
 from schema.context import Context
+
+from . import fanout
+from .inbox import LOT_EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,9 @@ class PlatformTransportWSHandler(BaseGraphQLTransportWSHandler):
                 await self._run_in_a_thread(operation)
                 return
             SUBSCRIBERS.inc()  # a subscription's run_operation lasts as long as it does
+            # This task runs the subscription's generator: it renders its events through
+            # the process's shared renderings (subscriptions/fanout.py) and sends them.
+            fanout.current_operation.set(operation)
             try:
                 await super().run_operation(operation)
             finally:
@@ -143,10 +150,19 @@ class PlatformGraphQLWSConsumer(GraphQLWSConsumer):
             self._recheck = asyncio.ensure_future(self._recheck_credential())
         return UNSET
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lot_inboxes: set = set()  # the lot feeds of this socket (subscriptions/inbox.py)
+
     async def dispatch(self, message) -> None:
         if message.get("type") == MESSAGE_TYPE:
             body = message.get("event") or {}
-            if body.get("type") == CredentialsRevoked.TYPE:
+            kind = body.get("type")
+            if kind in LOT_EVENT_TYPES:  # to the socket's lot feeds only (nobody else reads them)
+                for inbox in self.lot_inboxes:
+                    inbox.put(message)
+                return
+            if kind == CredentialsRevoked.TYPE:
                 event = LiveEvent.from_message(message)
                 if (
                     self.credential is not None
@@ -154,6 +170,15 @@ class PlatformGraphQLWSConsumer(GraphQLWSConsumer):
                     and event.ends(self.credential)
                 ):
                     await self._close_revoked()
+                return
+        if message.get("type", "").startswith("websocket."):
+            # Channels' AsyncConsumer.dispatch would first close stale database connections
+            # in a worker thread, for every frame: a thread hop per message. Nothing here
+            # touches the database on the loop; what does runs in database_sync_to_async,
+            # which closes stale connections in its own thread before and after.
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is not None:
+                await handler(message)
                 return
         await super().dispatch(message)
 

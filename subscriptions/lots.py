@@ -4,6 +4,7 @@ every bid exactly once, in order."""
 
 import asyncio
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -18,14 +19,17 @@ from auctions.models import AuctionSession, Lot
 from auctions.selectors import LotLiveState, bids_placed_between, lot_live_states
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
-from live.events import MESSAGE_TYPE, LiveEvent
 from resolvers.ids import decode_id
 from schema.auctions import LotPhaseEnum, LotResultEnum, LotWinnerType
 from schema.context import Info
 from schema.errors import client_error
 
+from . import fanout
+from .inbox import Inbox, decoded
 from .lot_feed import LotFeed
 
+# The message type the feeds' listen_to_channel waits for: none (see _watch).
+GROUPS_ONLY = "lot_feed.groups_only"
 # How often a watcher compares its feed with the database (one query per lot or session
 # per process and period, shared by every watcher of it in the process).
 HEAL_EVERY_SECONDS = 1.0
@@ -205,14 +209,48 @@ async def _read_states(key: tuple) -> dict[int, LotLiveState]:
     return await database_sync_to_async(lot_live_states)(at=now(), **filters)
 
 
+class _FillsCache:
+    """Per process: the bids of a lot between two seqs, read once however many sockets ask
+    for the same range (accepted bids never change). When a bid commits, every watcher
+    whose live event is still in its queue at the next comparison finds itself behind by
+    that bid: a thousand watchers asked the database the same question, one query each on
+    the one thread Channels runs database calls on, and every request of the process
+    waited behind them."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, asyncio.Future] = {}
+
+    async def get(self, *, lot_id: int, session_id: int, after_seq: int, upto_seq: int) -> list:
+        loop = asyncio.get_running_loop()
+        key = (lot_id, after_seq, upto_seq)
+        future = self._entries.get(key)
+        if future is None or future.get_loop() is not loop:
+            future = loop.create_task(
+                _bids_between(
+                    lot_id=lot_id, session_id=session_id, after_seq=after_seq, upto_seq=upto_seq
+                )
+            )
+            self._entries[key] = future
+            while len(self._entries) > self.SIZE:
+                self._entries.pop(next(iter(self._entries)))
+        try:
+            return await asyncio.shield(future)
+        except Exception:
+            self._entries.pop(key, None)
+            raise
+
+
 _bids_between = database_sync_to_async(bids_placed_between)
+_fills = _FillsCache()
 
 
 async def _fill(feed: LotFeed, state: LotLiveState) -> list:
     """Everything the database has that the feed has not handed on, in order."""
     out: list = []
     while True:
-        missing = await _bids_between(
+        missing = await _fills.get(
             lot_id=state.lot_id,
             session_id=state.session_id,
             after_seq=feed.last_seq(state.lot_id),
@@ -235,58 +273,80 @@ async def _watch(
     interval = min(max(tick_seconds, 1), 60)
     consumer = info.context.request
     loop = asyncio.get_running_loop()
-    # Join the group first, then read the state: nothing committed in between is missed
-    # (what arrives twice is handed on once).
-    async with consumer.listen_to_channel(MESSAGE_TYPE, groups=[group]) as messages:
-        states = await _read_states(key)
-        if single_lot and not states:
-            raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
-        feed = LotFeed(states, after)
-        for state in states.values():
-            yield _Snapshot(state)
-        for state in states.values():
-            for item in await _fill(feed, state):
+    inbox = Inbox()
+    consumer.lot_inboxes.add(inbox)  # lot events reach it from here on (see inbox.py)
+    try:
+        # Join the group first, then read the state: nothing committed in between is
+        # missed (what arrives twice is handed on once). listen_to_channel only joins and
+        # leaves the group here (counting the socket's other subscriptions of it): it
+        # listens for a message type nobody sends, so no queue fills up unread.
+        async with (
+            consumer.listen_to_channel(GROUPS_ONLY, groups=[group]),
+            aclosing(_feed(inbox, key, after, interval, single_lot, loop)) as feed,
+        ):
+            async for item in feed:
                 yield item
+    finally:
+        consumer.lot_inboxes.discard(inbox)
+
+
+async def _feed(inbox: Inbox, key: tuple, after, interval: float, single_lot: bool, loop):
+    states = await _read_states(key)
+    if single_lot and not states:
+        raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
+    feed = LotFeed(states, after)
+    for state in states.values():
+        yield _Snapshot(state)
+    for state in states.values():
+        for item in await _fill(feed, state):
+            yield item
+    if single_lot and feed.all_ended():
+        return
+    last_sent = last_healed = loop.time()
+    # lot -> the state that showed this feed behind, and when: what the live path has not
+    # delivered a period later is filled from the database. Filling at once would read
+    # from the database what is merely still queued for this socket: right after every
+    # commit, for every watcher of the lot.
+    behind: dict[int, tuple[LotLiveState, float]] = {}
+    while True:
+        wake = min(last_sent + interval, last_healed + HEAL_EVERY_SECONDS)
+        await inbox.wait(max(0.0, wake - loop.time()))
+        ready: list = []
+        messages = inbox.messages
+        while messages:
+            event = decoded.event(messages.popleft())
+            # A lot added to the session later joins at the next comparison below (it
+            # has no bids yet: lots are added before bidding opens).
+            if isinstance(event, events.LotEvent) and feed.watches(event.lot_id):
+                ready += feed.push(event, now=loop.time())
+        due = feed.gaps_due(now=loop.time())
+        if due or loop.time() - last_healed >= HEAL_EVERY_SECONDS:
+            last_healed = loop.time()
+            for lot_id, (state, seen) in list(behind.items()):
+                if lot_id in due or loop.time() - seen >= HEAL_EVERY_SECONDS:
+                    del behind[lot_id]
+                    if feed.behind(state):
+                        ready += await _fill(feed, state)
+            current = await _states.get(key)
+            for lot_id, state in current.items():
+                if not feed.watches(lot_id):
+                    feed.add_lot(state)
+                elif lot_id in due:
+                    behind.pop(lot_id, None)
+                    ready += await _fill(feed, state)
+                elif lot_id not in behind and feed.behind(state):
+                    behind[lot_id] = (state, loop.time())
+        for item in ready:
+            last_sent = loop.time()
+            yield item
         if single_lot and feed.all_ended():
             return
-        iterator = messages.__aiter__()
-        pending = asyncio.ensure_future(iterator.__anext__())
-        last_sent = last_healed = loop.time()
-        try:
-            while True:
-                wake = min(last_sent + interval, last_healed + HEAL_EVERY_SECONDS)
-                done, _ = await asyncio.wait({pending}, timeout=max(0.0, wake - loop.time()))
-                ready: list = []
-                if done:
-                    message = pending.result()
-                    pending = asyncio.ensure_future(iterator.__anext__())
-                    event = LiveEvent.from_message(message)
-                    # A lot added to the session later joins at the next comparison
-                    # below (it has no bids yet: lots are added before bidding opens).
-                    if isinstance(event, events.LotEvent) and feed.watches(event.lot_id):
-                        ready += feed.push(event, now=loop.time())
-                due = feed.gaps_due(now=loop.time())
-                if due or loop.time() - last_healed >= HEAL_EVERY_SECONDS:
-                    last_healed = loop.time()
-                    current = await _states.get(key)
-                    for lot_id, state in current.items():
-                        if not feed.watches(lot_id):
-                            feed.add_lot(state)
-                        elif lot_id in due or feed.behind(state):
-                            ready += await _fill(feed, state)
-                for item in ready:
-                    last_sent = loop.time()
-                    yield item
-                if single_lot and feed.all_ended():
-                    return
-                if loop.time() - last_sent >= interval:
-                    last_sent = loop.time()
-                    if single_lot:
-                        yield Tick(server_time=now(), last_seq=feed.last_seq(next(iter(feed.lots))))
-                    else:
-                        yield SessionTick(server_time=now())
-        finally:
-            pending.cancel()
+        if loop.time() - last_sent >= interval:
+            last_sent = loop.time()
+            if single_lot:
+                yield Tick(server_time=now(), last_seq=feed.last_seq(next(iter(feed.lots))))
+            else:
+                yield SessionTick(server_time=now())
 
 
 @strawberry.type
@@ -324,7 +384,8 @@ class LotSubscription:
             single_lot=True,
         )
         async for item in watch:
-            yield item
+            if not await fanout.send(info, item):  # rendered once per process, sent
+                yield item
 
     @strawberry.subscription(
         description="Every lot of a session live (the trading hall of one auction day): a "
@@ -361,4 +422,5 @@ class LotSubscription:
             single_lot=False,
         )
         async for item in watch:
-            yield item
+            if not await fanout.send(info, item):  # rendered once per process, sent
+                yield item
