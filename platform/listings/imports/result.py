@@ -5,6 +5,7 @@ a template (the reader ignores the result columns)."""
 
 import contextlib
 import os
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -57,6 +58,19 @@ class ResultWorkbook:
             header.append(cell)
         self.sheet.append(header)
         self._next_row = 2
+        # The styles of the last two columns, registered once: each row's cells copy them
+        # (a style set per cell looked the style up in the workbook's tables every time).
+        self._good = WriteOnlyCell(self.sheet)
+        self._good.fill = GOOD_FILL
+        self._bad = WriteOnlyCell(self.sheet)
+        self._bad.fill = BAD_FILL
+        self._detail = WriteOnlyCell(self.sheet)
+        self._detail.alignment = Alignment(wrap_text=True, vertical="top")
+
+    def _cell(self, value, like: WriteOnlyCell) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(like._style)
+        return cell
 
     def write(
         self,
@@ -95,12 +109,10 @@ class ResultWorkbook:
                 comment.height = 40 + 20 * text.count("\n")
                 cell.comment = comment
             cells.append(cell)
-        status = protect(WriteOnlyCell(self.sheet, value=result))
-        status.fill = GOOD_FILL if good else BAD_FILL
-        detail = WriteOnlyCell(self.sheet, value=_safe("\n".join(problems)))
+        status = protect(self._cell(result, self._good if good else self._bad))
+        detail = self._cell(_safe("\n".join(problems)), self._detail)
         detail.data_type = "s"
         protect(detail)
-        detail.alignment = Alignment(wrap_text=True, vertical="top")
         self.sheet.append([*cells, status, detail])
         self._next_row = number + 1
 
