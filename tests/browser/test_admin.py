@@ -110,6 +110,9 @@ def log_in(browser, live_server_url: str, phone: str) -> None:
     browser.find_element(By.ID, "id_username").send_keys(phone)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "#login-form input[type=submit]").click()
+    # The login page has a #content-main too: wait for the redirect away from it, or the
+    # next step may run on the old page (or navigate before the session cookie is set).
+    WebDriverWait(browser, 30).until(lambda b: "/admin/login/" not in b.current_url)
     wait_for(browser, "#content-main")
 
 
