@@ -1,3 +1,4 @@
+from django.test import Client
 from strawberry import relay
 
 from tests.api import operations as op
@@ -24,3 +25,13 @@ def register_and_login(gql, outbox, phone: str, *, mode: str = "TOKEN") -> dict:
 def gid(type_name: str, pk) -> str:
     """The global id a client would hold for ``type_name`` ``pk``."""
     return str(relay.GlobalID(type_name, str(pk)))
+
+
+def download(url: str) -> bytes:
+    """The bytes behind a file ``url`` the API gave (a signed link of this site), fetched as
+    a browser would."""
+    response = Client().get(url)
+    assert response.status_code == 200, url
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content

@@ -8,14 +8,13 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.test import Client
 from pdfminer.high_level import extract_text
 
 from auctions.services.bidding import bid_place
 from deals.models import Deal, Strike
 from deals.services import deals_issue_documents
 from kernel.clock import SHANGHAI, now
-from tests.api.helpers import error_codes, gid
+from tests.api.helpers import download, error_codes, gid
 from tests.factories import (
     UserFactory,
     auction_session,
@@ -61,14 +60,6 @@ def sold_lot(*, price="100000", ended_at=None):
         call_command("auctions_clock")
     the_lot.refresh_from_db()
     return the_lot, buyer
-
-
-def download(url: str) -> bytes:
-    response = Client().get(url)
-    assert response.status_code == 200, url
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def pdf_text(content: bytes) -> str:

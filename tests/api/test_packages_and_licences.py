@@ -11,14 +11,13 @@ import time_machine
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.test import Client
 from pdfminer.high_level import extract_text
 
 from auctions.services.bidding import bid_place
 from deals.services import deals_issue_documents
 from kernel.clock import SHANGHAI, now
 from listings.models import Listing, ListingLicence
-from tests.api.helpers import error_codes, gid
+from tests.api.helpers import download, error_codes, gid
 from tests.api.ws import Socket
 from tests.factories import (
     ListingFactory,
@@ -69,14 +68,6 @@ LISTING_LOT = """query($id: ID!) { listing(id: $id) { lot { id } } }"""
 DEAL = """query($id: ID!) { node(id: $id) { ... on Deal { status certificate { url } } } }"""
 DELIVER = """mutation($id: ID!) { dealDeliveryConfirm(input: {dealId: $id}) {
   deal { status certificate { url } } errors { code } } }"""
-
-
-def download(url: str) -> bytes:
-    response = Client().get(url)
-    assert response.status_code == 200, url
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def pdf_text(url: str) -> str:

@@ -10,14 +10,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pdfminer.high_level import extract_text
 
 from auctions.models import Registration
 from auctions.services.bidding import bid_place
 from kernel.clock import now
-from tests.api.helpers import error_codes, gid
+from tests.api.helpers import download, error_codes, gid
 from tests.factories import (
     UserFactory,
     VerificationFactory,
@@ -163,8 +162,7 @@ def test_the_earlier_holder_matching_the_highest_bid_wins_the_lot_at_that_price(
     deals = first(MY_DEALS)["data"]["myDeals"]["edges"]
     notice_url = deals[0]["node"].pop("notice")["url"]
     assert deals == [{"node": {"price": "105000.00", "wonUnderPriorityRight": True}}]
-    response = Client().get(notice_url)
-    notice = extract_text(io.BytesIO(b"".join(response.streaming_content)))
+    notice = extract_text(io.BytesIO(download(notice_url)))
     assert "依法行使优先购买权" in notice and "竞得方式" in notice
     # the holder who never bid has waived the right; the one who matched has not
     waived = idle(LOT, {"id": lot_id})["data"]["lot"]["myRegistration"]["priorityRight"]
