@@ -50,9 +50,11 @@ def data_room_acceptance(*, user, listing: Listing) -> DataRoomAcceptance | None
     agreement = data_room_agreement()
     if agreement is None or not user.is_authenticated:
         return None
-    return DataRoomAcceptance.objects.filter(
-        listing=listing, user=user, agreement=agreement
-    ).first()
+    return (
+        DataRoomAcceptance.objects.filter(listing=listing, user=user, agreement=agreement)
+        .select_related("agreement")
+        .first()
+    )
 
 
 def data_room_can_view(*, user, listing: Listing) -> bool:
@@ -62,12 +64,6 @@ def data_room_can_view(*, user, listing: Listing) -> bool:
         data_room_registration(user=user, listing=listing) is not None
         and data_room_acceptance(user=user, listing=listing) is not None
     )
-
-
-def data_room_documents(*, user, listing: Listing) -> QuerySet[DataRoomDocument]:
-    """The documents ``user`` may see: all of them or none."""
-    documents = DataRoomDocument.objects.filter(listing=listing).select_related("file")
-    return documents if data_room_can_view(user=user, listing=listing) else documents.none()
 
 
 def data_room_downloads(*, user, listing: Listing) -> QuerySet[DataRoomDownload]:
@@ -106,10 +102,6 @@ class DataRoomView:
         self.agreement = data_room_agreement()
         self.registered = data_room_registration(user=user, listing=listing) is not None
         self.acceptance = data_room_acceptance(user=user, listing=listing)
-        if self.acceptance is not None:
-            self.acceptance = DataRoomAcceptance.objects.select_related("agreement").get(
-                pk=self.acceptance.pk
-            )
         self.manages = data_room_manages(user=user, listing=listing)
         self.can_view = self.manages or (self.registered and self.acceptance is not None)
         self.documents = (

@@ -1,7 +1,7 @@
 """The data room (数据室): documents a seller attaches, the confidentiality agreement
 registrants accept before seeing them, and the log of every download."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from agreements.models import AgreementKind
 from agreements.services import agreement_check_accepted
@@ -13,7 +13,7 @@ from listings.models import Listing
 
 from .errors import DataRoomErrorCode
 from .models import DataRoomAcceptance, DataRoomDocument, DataRoomDownload
-from .selectors import data_room_acceptance, data_room_is_seller, data_room_registration
+from .selectors import data_room_is_seller, data_room_registration
 
 
 def _listing(listing_id: int) -> Listing | None:
@@ -48,16 +48,11 @@ def data_room_agreement_accept(*, user, listing_id: int, version: str) -> DataRo
     agreement = agreement_check_accepted(
         kind=AgreementKind.DATA_ROOM_NDA, version=version, field="version"
     )
-    existing = data_room_acceptance(user=user, listing=listing)
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return DataRoomAcceptance.objects.create(
-                listing=listing, user=user, agreement=agreement, accepted_at=now()
-            )
-    except IntegrityError:  # accepted concurrently: the first one stands
-        return DataRoomAcceptance.objects.get(listing=listing, user=user, agreement=agreement)
+    # once per version; accepted concurrently, the first one stands
+    acceptance, _ = DataRoomAcceptance.objects.get_or_create(
+        listing=listing, user=user, agreement=agreement, defaults={"accepted_at": now()}
+    )
+    return acceptance
 
 
 @transaction.atomic

@@ -51,7 +51,7 @@ def season_results_export(*, actor, season_id: int):
     season_name = "season"
     for lot in lots.iterator(chunk_size=500):
         season_name = lot.session.season.name
-        listings = [item.listing for item in lot.items.all()] or [lot.listing]
+        listings = lot.listings_in_order()  # the prefetched items
         # One row per deal: a lot licensed to several bidders has one deal for each.
         for deal in sorted(lot.deals.all(), key=lambda d: d.licence_rank) or [None]:
             sheet.append(
