@@ -17,7 +17,6 @@ from schema.datarooms import (
     DataRoomDownloadType,
     DataRoomPayload,
     DataRoomType,
-    absolute_url,
 )
 from schema.permissions import IsAuthenticated
 
@@ -27,7 +26,7 @@ from .payloads import payload
 
 def _document(info: Info, document) -> DataRoomDocumentType:
     path = data_room_signed_path(user=info.context.user, document=document)
-    return DataRoomDocumentType.of(document, url=absolute_url(info, path))
+    return DataRoomDocumentType.of(document, url=info.context.absolute_url(path))
 
 
 def _data_room(info: Info, view: DataRoomView | None) -> DataRoomType | None:

@@ -33,7 +33,8 @@ class LegalStatusQuery:
         ] = LotPullStatusEnum.PENDING,
     ) -> list[LotPullType]:
         pulls = lot_pulls_queue(user=info.context.user, status=status.value if status else None)
-        return [LotPullType.of(pull) for pull in pulls.select_related("lot")[:PAGE]]
+        pulls = pulls.select_related("lot__session__season")  # what a Lot shows of its session
+        return [LotPullType.of(pull) for pull in pulls[:PAGE]]
 
     @strawberry.field(
         description="Staff (deals, auctions): deal-stage legal-status checks that found the "

@@ -48,8 +48,7 @@ class ListingImportQuery:
         ],
     ) -> ImportTemplate:
         path = reverse("listings:import_template", kwargs={"type": type.value})
-        request = info.context.request
-        url = request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path
+        url = info.context.absolute_url(path)
         return ImportTemplate(type=type, file_name=template_file_name(type.value), url=url)
 
     listing_import: ListingImportType | None = strawberry_django.node(

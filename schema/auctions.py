@@ -3,8 +3,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch
 from strawberry import relay
 from strawberry_django.relay import DjangoCursorConnection
 
@@ -30,6 +29,7 @@ from auctions.selectors import (
     legal_status_checks_of_lot,
     lot_default_order,
     lot_winners_public,
+    priority_holder_count,
     registrations_visible_to,
     viewer_standing,
     viewer_standing_annotations,
@@ -250,20 +250,6 @@ def _my_registrations(info: Info) -> Prefetch:
     return Prefetch("registrations", queryset=mine, to_attr="mine")
 
 
-# A correlated count (not a join and GROUP BY): a page of lots stays one plain query.
-_priority_holders = Coalesce(
-    Subquery(
-        Registration.objects.filter(lot=OuterRef("pk"), priority_order__isnull=False)
-        .order_by()
-        .values("lot")
-        .annotate(n=Count("pk"))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    ),
-    0,
-)
-
-
 @strawberry.type(name="LotWinner", description="One winner of an ended lot (public).")
 class LotWinnerType:
     rank: int = strawberry.field(description="1 for the highest bidder, then 2, 3 …")
@@ -421,7 +407,7 @@ class LotType(relay.Node):
     )
 
     @strawberry_django.field(
-        annotate={"priority_holders_": _priority_holders},
+        annotate={"priority_holders_": priority_holder_count()},
         description="How many registrants hold the priority purchase right (优先购买权), as "
         "the announcement states (who they are is not disclosed). A holder may bid the same "
         "amount as the highest bid and then leads; everyone else raises by the increment.",

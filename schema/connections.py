@@ -1,5 +1,7 @@
-"""The one connection type of every list: Relay's edges and pageInfo, and a total count
-that is always there (issue 10: strawberry-django's is nullable)."""
+"""The connection type of lists paged by offset (seasons, tokens, an import's rows): Relay's
+edges and pageInfo, and a total count that is always there (issue 10: strawberry-django's
+is nullable). Lists whose order moves use strawberry-django's DjangoCursorConnection
+(keyset cursors; its total count is non-null already)."""
 
 import strawberry
 from strawberry import relay

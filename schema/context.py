@@ -52,6 +52,12 @@ class Context:
             return session_credential(session.session_key)
         return None
 
+    def absolute_url(self, path: str) -> str:
+        """``path`` as a full URL of this site over HTTP (as a link a client can open); over
+        the WebSocket, where there is no request to build it from, the path itself."""
+        build = getattr(self.request, "build_absolute_uri", None)
+        return build(path) if build is not None else path
+
     def client_address(self) -> str | None:
         """The client's address as the trusted proxies tell it (kernel.addresses)."""
         return client_address_from(getattr(self.request, "META", {}))

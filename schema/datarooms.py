@@ -10,11 +10,6 @@ from .errors import Error
 from .shops import AgreementType
 
 
-def absolute_url(info, path: str) -> str:
-    request = info.context.request
-    return request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path
-
-
 @strawberry.type(
     name="DataRoomDocument",
     description="A confidential document of a listing's data room (seen only by those "

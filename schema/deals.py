@@ -56,11 +56,6 @@ class DealStep:
     )
 
 
-def _absolute(info: Info, path: str) -> str:
-    request = info.context.request
-    return request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path
-
-
 @strawberry_django.type(
     Deal,
     name="Deal",
@@ -189,9 +184,9 @@ class DealType(relay.Node):
         if template is not None:
             path = file_signed_path(user=user, file=template)
             if path:
-                return _absolute(info, path)
+                return info.context.absolute_url(path)
         path = deal_contract_draft_path(user=user, deal=self)
-        return _absolute(info, path or reverse("deals:contract_template"))
+        return info.context.absolute_url(path or reverse("deals:contract_template"))
 
     @strawberry.field(description="The steps with their dates and deadlines.")
     def steps(self) -> list[DealStep]:

@@ -27,8 +27,7 @@ class FileType(relay.Node):
         path = file_signed_path(user=info.context.user, file=self)
         if path is None:
             return None
-        request = info.context.request
-        return request.build_absolute_uri(path) if hasattr(request, "build_absolute_uri") else path
+        return info.context.absolute_url(path)
 
     @strawberry_django.field(
         only=["owner_id", "kind"],

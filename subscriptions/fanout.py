@@ -58,9 +58,11 @@ CACHE_SIZE = 2048
 current_operation: contextvars.ContextVar = contextvars.ContextVar("fanout_operation")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
-    """What one subscription document needs to render events: parsed once per process."""
+    """What one subscription document needs to render events: parsed once per process.
+    Compared and hashed by identity, so a rendering's key holds its plan itself (an
+    ``id()`` could be reused by another plan once this one left the LRU)."""
 
     document: DocumentNode
     operation_name: str | None
@@ -151,7 +153,7 @@ def key_for(plan_: Plan, event, variables: dict | None, context) -> tuple:
     if not plan_.shared:
         user = getattr(context, "user", None)
         viewer = (getattr(user, "pk", None), getattr(context, "language", None))
-    return (event, id(plan_), plan_.key_variables, values, viewer)
+    return (event, plan_, values, viewer)
 
 
 def _freeze(value):

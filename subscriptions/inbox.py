@@ -13,10 +13,11 @@ subscriptions of it.)
 import asyncio
 from collections import OrderedDict, deque
 
-from auctions.events import BidPlaced, LotEnded, LotPhaseChanged
+from auctions.events import LotEvent
 from live.events import LiveEvent
 
-LOT_EVENT_TYPES = frozenset({BidPlaced.TYPE, LotPhaseChanged.TYPE, LotEnded.TYPE})
+# Every kind of lot event, so that a new one reaches the feeds too.
+LOT_EVENT_TYPES = frozenset(kind.TYPE for kind in LotEvent.__subclasses__())
 
 
 class Inbox:

@@ -25,7 +25,6 @@ GAP_GRACE_SECONDS = 0.25
 
 @dataclass
 class _LotPosition:
-    session_id: int
     delivered: int  # the last bid seq handed on
     phase: str  # the last phase handed on (or shown by the snapshot)
     ended: bool
@@ -39,7 +38,6 @@ class LotFeed:
         after = after or {}
         self.lots = {
             lot_id: _LotPosition(
-                session_id=state.session_id,
                 delivered=min(after.get(lot_id, state.last_seq), state.last_seq),
                 phase=state.phase,
                 ended=False,  # an ended lot's LotEnded follows its snapshot
@@ -55,7 +53,6 @@ class LotFeed:
         self.lots.setdefault(
             state.lot_id,
             _LotPosition(
-                session_id=state.session_id,
                 delivered=state.last_seq,
                 phase=state.phase,
                 ended=bool(state.result),

@@ -131,16 +131,28 @@ def lots_holding_listing() -> QuerySet[Lot]:
 # -- aggregates a hall page shows per lot, as annotations (one query for the page) --------
 
 
-def approved_registrant_count():
-    """How many registrations of the lot staff approved (a subquery per row)."""
-    approved = (
-        Registration.objects.filter(lot=OuterRef("pk"), status=ReviewStatus.APPROVED)
+def _registration_count(**conditions):
+    """How many registrations of the lot meet ``conditions``: a correlated count (not a
+    join and GROUP BY), so a page of lots stays one plain query."""
+    counted = (
+        Registration.objects.filter(lot=OuterRef("pk"), **conditions)
         .order_by()
         .values("lot")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return Coalesce(Subquery(approved, output_field=IntegerField()), Value(0))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def approved_registrant_count():
+    """How many registrations of the lot staff approved (a subquery per row)."""
+    return _registration_count(status=ReviewStatus.APPROVED)
+
+
+def priority_holder_count():
+    """How many registrants of the lot hold the priority purchase right (a subquery per
+    row; who they are is not disclosed)."""
+    return _registration_count(priority_order__isnull=False)
 
 
 class ViewerStanding(TextChoices):

@@ -181,6 +181,7 @@ def deals_issue_notices(*, limit: int = 20) -> int:
             deal = (
                 Deal.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("lot__session__season", "lot__listing", "registration")
+                .prefetch_related("lot__items__listing")  # a package's listings, read once
                 .filter(pk=deal_id, notice__isnull=True)
                 .first()
             )
@@ -374,7 +375,13 @@ def deals_issue_certificates(*, limit: int = 20) -> int:
         with transaction.atomic():
             deal = (
                 Deal.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("buyer__verification", "seller__verification", "lot__listing")
+                .select_related(
+                    "buyer__verification",
+                    "seller__verification",
+                    "lot__session__season",
+                    "lot__listing",
+                )
+                .prefetch_related("lot__items__listing")  # a package's listings, read once
                 .filter(pk=deal_id, status=DealStatus.DELIVERED, certificate__isnull=True)
                 .first()
             )
@@ -386,7 +393,7 @@ def deals_issue_certificates(*, limit: int = 20) -> int:
 
 
 def _certificate_issue(deal: Deal) -> None:
-    lot = Lot.objects.select_related("session__season", "listing").get(pk=deal.lot_id)
+    lot = deal.lot  # joined by the claim
     check = bid_chain_verify(lot)
     delivered_on = deal.delivered_at.astimezone(SHANGHAI).date()
     _, verification = _document_register(

@@ -140,9 +140,8 @@ def bid_chain_advance(lot, *, budget: int = VERIFY_BUDGET) -> ChainCheck:
     Each bid is recomputed once in the life of the lot; concurrent callers compute the same
     result, and the conditional update keeps the checkpoint from moving backwards.
     """
-    if lot.chain_broken_at_seq is not None or lot.chain_verified_seq >= lot.last_seq:
-        return bid_chain_status(lot)
-    if budget <= 0:
+    done = lot.chain_broken_at_seq is not None or lot.chain_verified_seq >= lot.last_seq
+    if done or budget <= 0:
         return bid_chain_status(lot)
     from auctions.models import Bid, Lot
 
