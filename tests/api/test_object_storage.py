@@ -71,6 +71,7 @@ def private_root(settings):
 def assert_stored_where_configured(storage_backend, s3, settings, files):
     """Each file's bytes are in the store (and nothing in PRIVATE_MEDIA_ROOT), or on disk."""
     names = sorted(file.stored_name for file in files)
+    assert names, "no file to look for"
     if storage_backend == "s3":
         assert set(names) <= set(s3.keys())
         assert private_root(settings) == []

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.api.helpers import gid
 from tests.system.client import Feed
 from tests.system.conftest import PRODUCTION
 
@@ -30,12 +31,6 @@ BID = """
 mutation($input: BidPlaceInput!) {
   bidPlace(input: $input) { bid { seq amount bidderNumber } errors { code message } }
 }"""
-
-
-def gid(type_name: str, pk: int) -> str:
-    from base64 import b64encode
-
-    return b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def place(product, bidder: dict, lot: int, amount: str, key: str, port=None) -> dict:

@@ -18,10 +18,11 @@ import uuid
 import pytest
 import websockets
 
+from tests.api.helpers import gid
 from tests.factories import PDF_BYTES
 from tests.system.client import Feed
 from tests.system.conftest import PRODUCTION, Product, Redis
-from tests.system.test_live_topology import LOT_EVENTS, gid, place
+from tests.system.test_live_topology import LOT_EVENTS, place
 
 pytestmark = pytest.mark.skipif(
     not PRODUCTION, reason="the production layout needs PostgreSQL and Redis"

@@ -43,6 +43,7 @@ def check_history(the_lot: Lot) -> list[Bid]:
             assert later.amount > earlier.amount, "prices must not fall"
             assert (later.amount - earlier.amount) % the_lot.increment == 0
             assert not later.under_priority_right
+    assert (bids[0].amount - the_lot.start_price) % the_lot.increment == 0
     for b in bids:
         if b.under_priority_right:
             assert b.priority_order == b.registration.priority_order
