@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django.db import models
+from django.utils import translation
 
 from kernel.errors import CommonErrorCode, ErrorCode
 
@@ -173,10 +174,25 @@ class Choice(Parser):
 
     def parse(self, value) -> str:
         key = _choice_key(cell_text(value))
-        for member in self.choices:
-            if key in (_choice_key(str(member.label)), member.value.upper()):
-                return member.value
-        raise CellInvalid(ImportErrorCode.CELL_CHOICE_INVALID, allowed="、".join(self.labels))
+        found = self._keys().get(key)
+        if found is None:
+            raise CellInvalid(ImportErrorCode.CELL_CHOICE_INVALID, allowed="、".join(self.labels))
+        return found
+
+    def _keys(self) -> dict[str, str]:
+        """What a cell may say -> the choice: each label and code as ``parse`` compares
+        them, the first choice winning as the loop over them did. Built once per language
+        (a label may be translated), not per cell."""
+        language = translation.get_language()
+        cache = self.__dict__.setdefault("_keys_by_language", {})
+        keys = cache.get(language)
+        if keys is None:
+            keys = {}
+            for member in self.choices:
+                keys.setdefault(_choice_key(str(member.label)), member.value)
+                keys.setdefault(member.value.upper(), member.value)
+            cache[language] = keys
+        return keys
 
     def describe(self) -> str:
         return "从下拉列表选择：" + "、".join(self.labels)
@@ -366,3 +382,30 @@ def column_for_field(columns: tuple[Column, ...], field: str | None) -> Column |
         if column.field == field:
             return column
     return None
+
+
+@dataclass(frozen=True)
+class ColumnIndex:
+    """Positions of a template's columns by field (the first column of a field, as
+    ``column_for_field``) and by header: the row check looks columns up per cell and per
+    error."""
+
+    columns: tuple[Column, ...]
+    by_field: dict[str, int]
+    by_header: dict[str, int]
+
+
+_INDEXES: dict[int, ColumnIndex] = {}
+
+
+def column_index(columns: tuple[Column, ...]) -> ColumnIndex:
+    """The index of ``columns``, built once per tuple (it holds the tuple, so the id it is
+    filed under stays that tuple's; there are two, the templates')."""
+    index = _INDEXES.get(id(columns))
+    if index is None or index.columns is not columns:
+        by_field: dict[str, int] = {}
+        for position, column in enumerate(columns):
+            by_field.setdefault(column.field, position)
+        by_header = {column.header: position for position, column in enumerate(columns)}
+        index = _INDEXES[id(columns)] = ColumnIndex(columns, by_field, by_header)
+    return index

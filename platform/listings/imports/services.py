@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -67,7 +68,15 @@ from ..services import (
     listing_validate,
     season_eligible,
 )
-from .columns import CellInvalid, Choice, Column, cell_text, column_for_field, columns_for
+from .columns import (
+    CellInvalid,
+    Choice,
+    Column,
+    cell_text,
+    column_for_field,
+    column_index,
+    columns_for,
+)
 from .reader import (
     RowBudgetExceeded,
     StringBudgetExceeded,
@@ -223,7 +232,9 @@ def _cell_error(column: Column | None, value, code: ErrorCode, params: dict) -> 
 def _by_column(errors: list[dict], columns: tuple[Column, ...]) -> list[dict]:
     """``errors`` left to right, as the row reads (a cell's own errors keep their order;
     an error of no column comes last)."""
-    position = {column.header: index for index, column in enumerate(columns)}
+    if len(errors) < 2:
+        return list(errors)
+    position = column_index(columns).by_header
     return sorted(errors, key=lambda error: position.get(error["column"], len(columns)))
 
 
@@ -256,20 +267,26 @@ def _plain(value):
     return value
 
 
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order (``fields`` builds its list on every call)."""
+    return tuple(item.name for item in fields(cls))
+
+
 def form_to_data(form: ListingForm) -> dict:
     """The form as JSON (dates ISO, amounts as text); ``form_from_data`` reads it back."""
     data = {}
-    for item in fields(form):
-        value = getattr(form, item.name)
-        if item.name == "licence":  # no template column: terms are set on the listing form
+    for name in _field_names(type(form)):
+        value = getattr(form, name)
+        if name == "licence":  # no template column: terms are set on the listing form
             continue
-        if item.name in ("patent", "achievement"):
+        if name in ("patent", "achievement"):
             value = (
                 None
                 if value is None
-                else {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+                else {f: _plain(getattr(value, f)) for f in _field_names(type(value))}
             )
-        data[item.name] = _plain(value)
+        data[name] = _plain(value)
     return data
 
 
@@ -293,15 +310,19 @@ def form_from_data(data: dict) -> ListingForm:
 def _duplicate_key(type: str, columns: tuple[Column, ...], values: tuple) -> str:
     """What makes two rows the same item: a patent's number (in any written form), an
     achievement's name (spaces and bracket widths aside)."""
-    raw = cell_text(values[columns.index(_key_column(type, columns))])
+    raw = cell_text(values[column_index(columns).by_field[_key_field(type)]])
     if type == ListingType.PATENT:
         number = parse_patent_number(raw)
         return number.canonical if number else ""
     return entity_name_key(raw)
 
 
+def _key_field(type: str) -> str:
+    return "patent.number" if type == ListingType.PATENT else "title"
+
+
 def _key_column(type: str, columns: tuple[Column, ...]) -> Column:
-    return column_for_field(columns, "patent.number" if type == ListingType.PATENT else "title")
+    return column_for_field(columns, _key_field(type))
 
 
 def _check_row(
@@ -325,24 +346,27 @@ def _check_row(
     try:
         listing = listing_validate(shop=shop, type=type, form=form)
     except DomainError as exc:
+        by_field = column_index(columns).by_field
         for item in exc.items:
             if item.field in bad_fields:
                 continue  # the cell could not be read; its parse error says why
-            column = column_for_field(columns, item.field)
-            value = values[columns.index(column)] if column else None
+            position = by_field.get(item.field)
+            column = None if position is None else columns[position]
+            value = None if position is None else values[position]
             errors.append(_cell_error(column, value, item.code, item.params))
     else:
         row.ownership = listing.ownership
     # An unreadable patent number is also "missing"; the first reason is the one to show.
-    specific = {e["field"] for e in errors if e["code"] != CommonErrorCode.REQUIRED.value}
-    row.errors = _by_column(
-        [
-            e
-            for e in errors
-            if e["code"] != CommonErrorCode.REQUIRED.value or e["field"] not in specific
-        ],
-        columns,
-    )
+    if errors:
+        specific = {e["field"] for e in errors if e["code"] != CommonErrorCode.REQUIRED.value}
+        row.errors = _by_column(
+            [
+                e
+                for e in errors
+                if e["code"] != CommonErrorCode.REQUIRED.value or e["field"] not in specific
+            ],
+            columns,
+        )
     row.key = _duplicate_key(type, columns, values)
     return row
 
@@ -369,11 +393,12 @@ def _mark_duplicates(
         if type == ListingType.PATENT
         else ImportErrorCode.ACHIEVEMENT_ALREADY_LISTED
     )
+    position = column_index(columns).by_field[column.field]
     listed = _active_keys(shop=shop, type=type, keys=(row.key for row in rows))
     for row in rows:
         if not row.key:
             continue
-        value = row.values[columns.index(column)]
+        value = row.values[position]
         if row.key in listed:
             row.errors.append(_cell_error(column, value, listed_code, {}))
         elif row.key in seen:
@@ -516,23 +541,29 @@ def _save_batch(listing_import: ListingImport, rows: list[CheckedRow]) -> None:
 
 
 def _write_result(result: ResultWorkbook, columns, rows: list[CheckedRow]) -> None:
+    by_field = column_index(columns).by_field
     with translation.override(settings.LANGUAGE_CODE):
+        labels: dict[str, str] = {}  # each status's label, translated once per batch
         for row in rows:
             messages: dict[int, list[str]] = {}
             problems = []
             for error in row.errors:
                 message = error_message(error["code"], error["params"])
-                column = column_for_field(columns, error["field"])
-                if column is not None:
-                    messages.setdefault(columns.index(column), []).append(message)
+                position = by_field.get(error["field"])
+                if position is not None:
+                    messages.setdefault(position, []).append(message)
                 problems.append(f"{error['column']}：{message}" if error["column"] else message)
+            status = row.status
+            label = labels.get(status)
+            if label is None:
+                label = labels[status] = str(ListingImportRowStatus(status).label)
             result.write(
                 number=row.number,
                 values=row.values,
                 messages=messages,
-                result=str(ListingImportRowStatus(row.status).label),
+                result=label,
                 problems=problems,
-                good=row.status == ListingImportRowStatus.VALID,
+                good=status == ListingImportRowStatus.VALID,
             )
 
 
