@@ -52,8 +52,9 @@ def setup_django(workdir: Path, database_url: str | None = None) -> None:
     django.setup()
 
 
-def prepare(workdir: Path, rows: int) -> dict:
-    """Migrate, open a shop, write two workbooks and queue their imports (one per run)."""
+def prepare(workdir: Path, rows: int, imports: int = 2) -> dict:
+    """Migrate, open a shop, write ``imports`` workbooks and queue their imports (one per
+    run)."""
     from django.core.files import File
     from django.core.management import call_command
 
@@ -89,17 +90,17 @@ def prepare(workdir: Path, rows: int) -> dict:
         submitted_at=now(),
     )
 
-    imports, paths = [], []
-    for index in range(2):  # one import per run (timed, traced), with distinct patents
+    queued, paths = [], []
+    for index in range(imports):  # one import per run (timed, traced), distinct patents
         path = workdir / f"patents-{index}.xlsx"
         write_workbook(path, rows, offset=index * rows)
         with open(path, "rb") as handle:
             upload = File(handle, name="专利批量导入.xlsx")
-            imports.append(
+            queued.append(
                 listing_import_upload(user=user, shop_id=shop.pk, type="PATENT", upload=upload).pk
             )
         paths.append(path)
-    return {"workbook": str(paths[0]), "imports": imports, "size": paths[0].stat().st_size}
+    return {"workbook": str(paths[0]), "imports": queued, "size": paths[0].stat().st_size}
 
 
 def write_workbook(path: Path, rows: int, *, offset: int) -> None:
@@ -270,8 +271,11 @@ def main() -> None:
     parser.add_argument("--import-id", type=int)
     parser.add_argument("--trace", action="store_true")
     parser.add_argument(
-        "--json", action="store_true", help="bare read and check twice each, untraced; JSON"
+        "--json",
+        action="store_true",
+        help="bare read and check in alternate rounds, untraced, the best of each; JSON",
     )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --json")
     args = parser.parse_args()
     if args.step:
         run_step(args)
@@ -285,12 +289,31 @@ def main() -> None:
 
         settings.LISTING_IMPORT_MAX_ROWS = max(settings.LISTING_IMPORT_MAX_ROWS, args.rows)
         os.environ["LISTING_IMPORT_MAX_ROWS"] = str(settings.LISTING_IMPORT_MAX_ROWS)
-        prepared = prepare(workdir, args.rows)
+        prepared = prepare(workdir, args.rows, max(2, args.rounds) if args.json else 2)
         print(
             f"{args.rows} patent rows, workbook {prepared['size'] / 2**20:.1f} MiB; "
             f"set up in {time.perf_counter() - started:.1f} s (SQLite in {workdir})"
         )
         workbook = prepared["workbook"]
+        if args.json:
+            # The box is shared: bare read and check alternate, round after round, so a
+            # busy spell hits both; the best round of each is kept (each check its own
+            # queued import of the same rows).
+            runs = {"bare": [], "check": []}
+            for import_id in prepared["imports"][: args.rounds]:
+                runs["bare"].append(
+                    child(workdir, "bare", args.rows, trace=False, workbook=workbook)
+                )
+                runs["check"].append(
+                    child(workdir, "check", args.rows, trace=False, import_id=import_id)
+                )
+            best = {name: min(done, key=lambda r: r["wall"]) for name, done in runs.items()}
+            best["rounds"] = [
+                round(check["wall"] / bare["wall"], 2)
+                for bare, check in zip(runs["bare"], runs["check"], strict=True)
+            ]
+            print(json.dumps(best))
+            return
         first, second = prepared["imports"]
         results = {}
         for name, step, extra in (
@@ -307,28 +330,10 @@ def main() -> None:
                 ({"import_id": first}, {"import_id": second}),
             ),
         ):
-            if args.json:  # floors.py: bare and check in alternate rounds, no tracing
-                if step in ("bare", "check"):
-                    runs = [
-                        child(workdir, step, args.rows, trace=False, workbook=workbook, **e)
-                        for e in extra
-                    ]
-                    results[name] = min(runs, key=lambda r: r["wall"])
-                continue
             timed = child(workdir, step, args.rows, trace=False, workbook=workbook, **extra[0])
             traced = child(workdir, step, args.rows, trace=True, workbook=workbook, **extra[1])
             results[name] = timed | traced
 
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "bare": results["bare openpyxl read_only iteration"],
-                        "check": results["listing_import_process (full check)"],
-                    }
-                )
-            )
-            return
         print()
         header = ("step", "wall s", "RSS start", "RSS peak", "+MiB", "tracemalloc MiB")
         print(

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
 
 from kernel.errors import CommonErrorCode, ErrorCode
 
@@ -181,10 +182,13 @@ class Choice(Parser):
 
     def _keys(self) -> dict[str, str]:
         """What a cell may say -> the choice: each label and code as ``parse`` compares
-        them, the first choice winning as the loop over them did. Built once per language
-        (a label may be translated), not per cell."""
-        language = translation.get_language()
-        cache = self.__dict__.setdefault("_keys_by_language", {})
+        them, the first choice winning as the loop over them did. Built once, not per cell
+        (once per language if a label is translated)."""
+        cache = self.__dict__.setdefault("_keys_cache", {})
+        if "all" in cache:
+            return cache["all"]
+        lazy = any(isinstance(label, Promise) for label in self.choices.labels)
+        language = translation.get_language() if lazy else "all"
         keys = cache.get(language)
         if keys is None:
             keys = {}

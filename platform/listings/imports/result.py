@@ -3,13 +3,16 @@ carrying the messages, and each row's result at the end. Written in write-only m
 by row, so it costs as little memory as reading does; once corrected it uploads again as
 a template (the reader ignores the result columns).
 
-The rows go into the sheet's XML stream as elements built here (``_RowStream``): openpyxl's
-own write-only path makes a cell object per value and serializes it attribute by attribute
-in Python, which was most of the check's time beyond reading the upload. A cell that is
-plain text or a plain number is built directly, as openpyxl would write it; any other cell
+The rows reach the sheet's XML stream through ``_RowStream``, not openpyxl's own
+write-only path, which makes a cell object per value and serializes it attribute by
+attribute in Python: that was most of the check's time beyond reading the upload. A cell
+that is plain text or a plain number is written here as openpyxl writes it; any other cell
 (a bad cell with its comment, text that looks like a formula, a date, an error value...) is
-made and serialized by openpyxl itself, as before. ``tests/platform/listings`` compares the
-two paths' output part by part.
+made and written by openpyxl itself, as before. A batch of rows is parsed back into
+elements at once (libxml2) and handed to the stream, which is UTF-8 (openpyxl's writes each
+Chinese character as a reference, ``&#19987;``: three times the bytes to write and
+compress). ``tests/platform/listings/test_import_result.py`` checks that the workbook reads
+the same as openpyxl's own writing of it.
 """
 
 import contextlib
@@ -17,6 +20,7 @@ import os
 from contextlib import contextmanager
 from copy import copy
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
@@ -26,8 +30,9 @@ from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.constants import XML_NS
-from openpyxl.xml.functions import Element, SubElement
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import Element, SubElement, xmlfile
 
 from kernel.xlsx import looks_like_formula as looks_like
 from kernel.xlsx import protect
@@ -41,7 +46,8 @@ GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
 RESULT_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 COMMENT_AUTHOR = "导入检查"
 MAX_TEXT = 32767  # openpyxl cuts longer text to this (Excel's limit)
-_PRESERVE = {f"{{{XML_NS}}}space": "preserve"}
+FLUSH_ROWS = 200  # rows parsed back into elements at once
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def _safe(value):
@@ -66,23 +72,38 @@ def _plain_number(value) -> bool:
     return (type(value) is int or type(value) is float) and value - value == 0  # finite
 
 
-def _text_cell(row, reference: str, text: str, style: str | None) -> None:
-    """``<c r="A2" t="inlineStr"><is><t>text</t></is></c>``, as openpyxl's lxml writer."""
-    attributes = {"r": reference}
-    if style is not None:
-        attributes["s"] = style
-    attributes["t"] = "inlineStr"
-    cell = SubElement(row, "c", attributes)
+def _escape(text: str) -> str:
+    """``text`` as XML character data that parses back to exactly ``text`` (a carriage
+    return would read as a line feed)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _attribute(value) -> str:
+    text = _escape(f"{value}").replace('"', "&quot;")
+    return text.replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+def _text_cell(reference: str, text: str, style: str | None) -> str:
+    """``<c r="A2" t="inlineStr"><is><t>text</t></is></c>``, as openpyxl's lxml writer
+    writes a text cell."""
+    styled = f' s="{style}"' if style is not None else ""
     if text == "":
-        cell.text = ""  # <c ...></c>, as the stream writes an empty element
-        return
-    inline = SubElement(cell, "is")
-    SubElement(inline, "t", _PRESERVE if text != text.strip() else {}).text = text
+        return f'<c r="{reference}"{styled} t="inlineStr"></c>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{reference}"{styled} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
 class _ElementBuilder:
     """What openpyxl's cell writer needs of lxml's stream (``element``, ``write``), building
-    the elements under ``parent`` instead, so that a cell it writes lands in a row."""
+    the elements under ``parent`` instead."""
 
     def __init__(self, parent) -> None:
         self._open = [parent]
@@ -108,18 +129,40 @@ class _ElementBuilder:
                 parent.text = (parent.text or "") + item
 
 
-class _RowStream:
-    """The write-only sheet's row stream, fed whole ``<row>`` elements.
+class _Utf8SheetWriter(WorksheetWriter):
+    """openpyxl's sheet writer (``WorksheetWriter.get_stream``) with its stream in UTF-8,
+    which is what an xlsx part is read as when it declares nothing."""
 
-    It replaces the sheet's own stream (``WriteOnlyWorksheet._write_rows``, which turns
-    each appended list into cells) with the same opening and closing, so ``close`` and the
-    workbook's ``save`` end it as before."""
+    def get_stream(self):
+        with (
+            xmlfile(self.out, encoding="utf-8") as xf,
+            xf.element("worksheet", xmlns=SHEET_MAIN_NS),
+        ):
+            try:
+                while True:
+                    element = yield
+                    if element is True:
+                        yield xf
+                    elif element is not None:
+                        xf.write(element)
+            except GeneratorExit:
+                pass
+
+
+class _RowStream:
+    """The write-only sheet's row stream, fed rows as XML text.
+
+    It replaces the sheet's writer and row stream (``WriteOnlyWorksheet._get_writer`` and
+    ``_write_rows``) with the same opening and closing, so the sheet's ``close`` and the
+    workbook's ``save`` end them as before (``flush`` first)."""
 
     def __init__(self, sheet) -> None:
         self.sheet = sheet
-        sheet._get_writer()
+        sheet._writer = _Utf8SheetWriter(sheet)
+        sheet._writer.write_top()
         sheet._rows = self._stream()
         next(sheet._rows)
+        self._pending: list[str] = []
 
     def _stream(self):
         try:
@@ -134,27 +177,38 @@ class _RowStream:
                 pass
         self.sheet._writer.xf.send(None)
 
-    def row(self, number: int):
-        """A new ``<row>`` element, as openpyxl opens one (with its row dimensions)."""
+    def row_start(self, number: int) -> str:
+        """A ``<row>`` start tag, as openpyxl opens one (with its row dimensions)."""
         attributes = {"r": f"{number}"}
         attributes.update(self.sheet.row_dimensions.get(number, {}))
-        row = Element("row", attributes)
-        row.text = ""
-        return row
+        return "<row" + "".join(f' {k}="{_attribute(v)}"' for k, v in attributes.items()) + ">"
 
-    def add_cell(self, row, cell: WriteOnlyCell, number: int, column: int) -> None:
-        """``cell`` at ``column`` (from 1) of ``row``, written by openpyxl (its comment
-        recorded for the sheet's comments part, as its own row writer does)."""
+    def cell(self, cell: WriteOnlyCell, number: int, column: int) -> str:
+        """``cell`` at ``column`` (from 1) of row ``number`` as openpyxl writes it (its
+        comment recorded for the sheet's comments part, as its own row writer does)."""
         cell.row = number
         cell.column = column
         if cell._comment is not None:
             self.sheet._comments.append(CommentRecord.from_cell(cell))
         if cell._value is None and not cell.has_style and not cell._comment:
-            return
-        write_cell(_ElementBuilder(row), self.sheet, cell, cell.has_style)
+            return ""
+        holder = Element("row")
+        write_cell(_ElementBuilder(holder), self.sheet, cell, cell.has_style)
+        return "".join(etree.tostring(child, encoding="unicode") for child in holder)
 
-    def send(self, row) -> None:
-        self.sheet._rows.send(row)
+    def add(self, row: str) -> None:
+        self._pending.append(row)
+        if len(self._pending) >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        rows = etree.fromstring("<rows>" + "".join(self._pending) + "</rows>", _PARSER)
+        self._pending = []
+        send = self.sheet._rows.send
+        for row in rows:
+            send(row)
 
 
 class ResultWorkbook:
@@ -180,10 +234,10 @@ class ResultWorkbook:
             cell.fill = RESULT_HEADER_FILL
             header.append(cell)
         self._stream = _RowStream(self.sheet)
-        row = self._stream.row(1)
-        for position, cell in enumerate(header, start=1):
-            self._stream.add_cell(row, cell, 1, position)
-        self._stream.send(row)
+        cells = "".join(
+            self._stream.cell(cell, 1, position) for position, cell in enumerate(header, start=1)
+        )
+        self._stream.add(f"{self._stream.row_start(1)}{cells}</row>")
         self._next_row = 2
         self._letters = [get_column_letter(n) for n in range(1, len(columns) + 3)]
         self._style_ids: dict[object, str] = {}  # style ids, taken as openpyxl first writes them
@@ -231,11 +285,11 @@ class ResultWorkbook:
         ``messages`` by column position, ``result`` and ``problems`` for the last columns."""
         stream = self._stream
         while self._next_row < number:
-            stream.send(stream.row(self._next_row))
+            stream.add(f"{stream.row_start(self._next_row)}</row>")
             self._next_row += 1
         letters = self._letters
         suffix = f"{number}"
-        row = stream.row(number)
+        parts = [stream.row_start(number)]
         for position, (column, value) in enumerate(zip(self.columns, values, strict=True)):
             value = _safe(value)
             bad = position in messages
@@ -243,25 +297,21 @@ class ResultWorkbook:
                 if value is None:
                     continue
                 if _plain_text(value):  # as openpyxl writes a bare value (the common case)
-                    _text_cell(row, letters[position] + suffix, value, None)
+                    parts.append(_text_cell(letters[position] + suffix, value, None))
                     continue
                 if _plain_number(value):
-                    number_cell = SubElement(
-                        row,
-                        "c",
-                        {
-                            "r": letters[position] + suffix,
-                            "s": self._number_style(column),
-                            "t": "n",
-                        },
+                    style = self._number_style(column)
+                    parts.append(
+                        f'<c r="{letters[position]}{suffix}" s="{style}" t="n">'
+                        f"<v>{safe_string(value)}</v></c>"
                     )
-                    SubElement(number_cell, "v").text = safe_string(value)
                     continue
                 if isinstance(value, str) and not looks_like(value):
-                    stream.add_cell(
-                        row, WriteOnlyCell(self.sheet, value=value), number, position + 1
+                    # an error value (#N/A) or overlong text, as a bare value
+                    parts.append(
+                        stream.cell(WriteOnlyCell(self.sheet, value=value), number, position + 1)
                     )
-                    continue  # an error value or overlong text, as a bare value
+                    continue
             cell = WriteOnlyCell(self.sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -276,26 +326,27 @@ class ResultWorkbook:
                 comment.width = 300
                 comment.height = 40 + 20 * text.count("\n")
                 cell.comment = comment
-            stream.add_cell(row, cell, number, position + 1)
+            parts.append(stream.cell(cell, number, position + 1))
         count = len(self.columns)
         like = self._good if good else self._bad
         if _plain_text(result):
-            _text_cell(row, letters[count] + suffix, result, self._style_id(good, like))
+            parts.append(_text_cell(letters[count] + suffix, result, self._style_id(good, like)))
         else:
-            stream.add_cell(row, protect(self._cell(result, like)), number, count + 1)
+            parts.append(stream.cell(protect(self._cell(result, like)), number, count + 1))
         detail = _safe("\n".join(problems))
         if _plain_text(detail):
-            _text_cell(
-                row, letters[count + 1] + suffix, detail, self._style_id("detail", self._detail)
-            )
+            style = self._style_id("detail", self._detail)
+            parts.append(_text_cell(letters[count + 1] + suffix, detail, style))
         else:
             cell = self._cell(detail, self._detail)
             cell.data_type = "s"
-            stream.add_cell(row, protect(cell), number, count + 2)
-        stream.send(row)
+            parts.append(stream.cell(protect(cell), number, count + 2))
+        parts.append("</row>")
+        stream.add("".join(parts))
         self._next_row = number + 1
 
     def save(self, path) -> None:
+        self._stream.flush()
         self.workbook.save(path)
 
     def discard(self) -> None:
