@@ -240,7 +240,9 @@ class ResultWorkbook:
         self._stream.add(f"{self._stream.row_start(1)}{cells}</row>")
         self._next_row = 2
         self._letters = [get_column_letter(n) for n in range(1, len(columns) + 3)]
-        self._style_ids: dict[object, str] = {}  # style ids, taken as openpyxl first writes them
+        self._style_ids: dict[
+            object, str | None
+        ] = {}  # style ids, taken as openpyxl first writes them
         # The styles of the last two columns, registered once: each row's cells copy them
         # (a style set per cell looked the style up in the workbook's tables every time).
         self._good = WriteOnlyCell(self.sheet)
@@ -255,19 +257,19 @@ class ResultWorkbook:
         cell._style = copy(like._style)
         return cell
 
-    def _style_id(self, key, like: WriteOnlyCell) -> str:
-        """The style id of a cell styled as ``like``, registered when first needed (as
-        openpyxl registers a style when it first writes a cell of it)."""
-        style = self._style_ids.get(key)
-        if style is None:
-            style = self._style_ids[key] = f"{like.style_id}"
-        return style
+    def _style_id(self, key, like: WriteOnlyCell) -> str | None:
+        """The style id of a cell styled as ``like`` (None: no style, as openpyxl writes
+        a cell whose style is all defaults), registered when first needed (as openpyxl
+        registers a style when it first writes a cell of it)."""
+        if key not in self._style_ids:
+            self._style_ids[key] = f"{like.style_id}" if like.has_style else None
+        return self._style_ids[key]
 
-    def _number_style(self, column: Column) -> str:
+    def _number_style(self, column: Column) -> str | None:
         key = ("number", column.parser.number_format)
         if key not in self._style_ids:
             like = WriteOnlyCell(self.sheet)
-            like.number_format = column.parser.number_format
+            like.number_format = column.parser.number_format  # "General": no style at all
             return self._style_id(key, like)
         return self._style_ids[key]
 
@@ -301,8 +303,9 @@ class ResultWorkbook:
                     continue
                 if _plain_number(value):
                     style = self._number_style(column)
+                    styled = "" if style is None else f' s="{style}"'
                     parts.append(
-                        f'<c r="{letters[position]}{suffix}" s="{style}" t="n">'
+                        f'<c r="{letters[position]}{suffix}"{styled} t="n">'
                         f"<v>{safe_string(value)}</v></c>"
                     )
                     continue

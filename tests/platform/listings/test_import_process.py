@@ -687,6 +687,46 @@ def test_checking_costs_a_fixed_number_of_queries_per_batch_not_per_row(shop):
     assert queries_for(5) == queries_for(40)
 
 
+def test_checked_rows_are_stored_as_bulk_create_would_store_them(shop):
+    listing_import = upload(shop, workbook_bytes("PATENT", [patent_row(1)]))
+    given = [
+        {
+            "listing_import_id": listing_import.pk,
+            "row_number": 2,
+            "status": "VALID",
+            "data": {"title": "一种“材料”", "start_price": "1.50", "patent": {"inventors": []}},
+            "errors": [],
+            "ownership": "OWN",
+        },
+        {
+            "listing_import_id": listing_import.pk,
+            "row_number": 3,
+            "status": "DUPLICATE",
+            "data": {"achievement": None, "season_opt_in": False},
+            "errors": [{"column": "专利号", "code": "DUPLICATE_IN_FILE", "params": {"row": 2}}],
+            "ownership": "",
+        },
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        services._insert_rows(given)
+    ListingImportRow.objects.bulk_create(
+        [ListingImportRow(**{**row, "row_number": row["row_number"] + 100}) for row in given]
+    )
+
+    assert len(queries) == 1
+    names = [f.attname for f in ListingImportRow._meta.concrete_fields if not f.primary_key]
+    stored = {
+        row["row_number"]: row
+        for row in ListingImportRow.objects.filter(listing_import=listing_import).values(*names)
+    }
+    for row in given:
+        ours, theirs = stored[row["row_number"]], stored[row["row_number"] + 100]
+        assert ours == {**theirs, "row_number": row["row_number"]}
+        assert (ours["season_opt_in"], ours["listing_id"]) == (False, None)  # the defaults
+        assert (ours["data"], ours["errors"]) == (row["data"], row["errors"])
+
+
 # -- budgets while streaming (issue 9, case 9) ---------------------------------------------
 
 
