@@ -18,6 +18,12 @@ Wall time and the process's peak RSS (``VmHWM`` before and after the step, its m
 reset first through ``/proc/self/clear_refs`` so the peak is the step's own) come from one
 run; the tracemalloc peak (Python allocations only; tracing slows the step down several
 times) from a second run of the same step.
+
+    .venv/bin/python benchmarks/listing_import.py --json [--rounds 3]
+
+(``floors.py``'s import row): the bare read and the check only, untraced, alternating for
+``--rounds`` rounds (each check a queued import of its own), the best of each kept, and
+each round's ratio of wall and of CPU time (the step's process) beside them.
 """
 
 import argparse
@@ -234,11 +240,15 @@ def run_step(args) -> None:
         return
     reset = reset_peak_rss()
     before = max_rss_mib()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     step(args)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = max_rss_mib()
-    print(json.dumps({"wall": wall, "rss_start": before, "rss_peak": peak, "reset": reset}))
+    print(
+        json.dumps(
+            {"wall": wall, "cpu": cpu, "rss_start": before, "rss_peak": peak, "reset": reset}
+        )
+    )
 
 
 def child(workdir: Path, step: str, rows: int, *, trace: bool, **extra) -> dict:
@@ -308,8 +318,13 @@ def main() -> None:
                     child(workdir, "check", args.rows, trace=False, import_id=import_id)
                 )
             best = {name: min(done, key=lambda r: r["wall"]) for name, done in runs.items()}
+            # Per round, wall and CPU (the step's process: less moved by the other
+            # processes on the box than the wall time, which is the figure).
             best["rounds"] = [
-                round(check["wall"] / bare["wall"], 2)
+                {
+                    "wall": round(check["wall"] / bare["wall"], 2),
+                    "cpu": round(check["cpu"] / bare["cpu"], 2),
+                }
                 for bare, check in zip(runs["bare"], runs["check"], strict=True)
             ]
             print(json.dumps(best))

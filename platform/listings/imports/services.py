@@ -343,6 +343,7 @@ def _check_row(
             parsed[column.path] = result
     form = _form(type, parsed)
     row = CheckedRow(number=number, values=values, form=form, errors=errors)
+    key = None
     try:
         listing = listing_validate(shop=shop, type=type, form=form)
     except DomainError as exc:
@@ -356,6 +357,9 @@ def _check_row(
             errors.append(_cell_error(column, value, item.code, item.params))
     else:
         row.ownership = listing.ownership
+        if type == ListingType.PATENT:
+            # The number cell's text, parsed: what _duplicate_key would parse again.
+            key = listing.patent_number
     # An unreadable patent number is also "missing"; the first reason is the one to show.
     if errors:
         specific = {e["field"] for e in errors if e["code"] != CommonErrorCode.REQUIRED.value}
@@ -367,7 +371,7 @@ def _check_row(
             ],
             columns,
         )
-    row.key = _duplicate_key(type, columns, values)
+    row.key = _duplicate_key(type, columns, values) if key is None else key
     return row
 
 
