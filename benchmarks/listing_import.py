@@ -5,8 +5,10 @@ openpyxl read of the same workbook.
 
 Sets Django up on a throwaway SQLite database in a temporary directory (migrated here),
 opens a university's shop, writes a patent workbook from the template's columns with valid,
-distinct patent numbers, then measures, each step in a fresh Python process so that one
-step's peak does not hide the next one's:
+distinct patent numbers (in openpyxl's write-only form: inline strings and no dimension,
+which openpyxl reads more slowly, floor and check alike, than what Excel saves;
+``--shared-strings`` writes it as Excel would), then measures, each step in a fresh Python
+process so that one step's peak does not hide the next one's:
 
 - bare read: ``load_workbook(read_only=True, data_only=True)`` and every row's values;
 - upload: ``listing_import_upload`` (zip directory and macro checks, store, queue);
@@ -58,7 +60,7 @@ def setup_django(workdir: Path, database_url: str | None = None) -> None:
     django.setup()
 
 
-def prepare(workdir: Path, rows: int, imports: int = 2) -> dict:
+def prepare(workdir: Path, rows: int, imports: int = 2, *, shared_strings: bool = False) -> dict:
     """Migrate, open a shop, write ``imports`` workbooks and queue their imports (one per
     run)."""
     from django.core.files import File
@@ -99,7 +101,7 @@ def prepare(workdir: Path, rows: int, imports: int = 2) -> dict:
     queued, paths = [], []
     for index in range(imports):  # one import per run (timed, traced), distinct patents
         path = workdir / f"patents-{index}.xlsx"
-        write_workbook(path, rows, offset=index * rows)
+        write_workbook(path, rows, offset=index * rows, shared_strings=shared_strings)
         with open(path, "rb") as handle:
             upload = File(handle, name="专利批量导入.xlsx")
             queued.append(
@@ -109,8 +111,10 @@ def prepare(workdir: Path, rows: int, imports: int = 2) -> dict:
     return {"workbook": str(paths[0]), "imports": queued, "size": paths[0].stat().st_size}
 
 
-def write_workbook(path: Path, rows: int, *, offset: int) -> None:
-    """A filled-in patent template, written row by row."""
+def write_workbook(path: Path, rows: int, *, offset: int, shared_strings: bool = False) -> None:
+    """A filled-in patent template, written row by row (openpyxl's write-only mode: inline
+    strings, no ``<dimension>``); ``shared_strings``: as Excel saves a workbook, its text in
+    the shared-strings table and the sheet's dimension given (openpyxl's normal mode)."""
     from openpyxl import Workbook
 
     from listings.imports.columns import columns_for
@@ -118,8 +122,13 @@ def write_workbook(path: Path, rows: int, *, offset: int) -> None:
     from listings.patent_numbers import check_character
 
     columns = columns_for("PATENT")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(DATA_SHEET)
+    if shared_strings:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = DATA_SHEET
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(DATA_SHEET)
     sheet.append([column.heading for column in columns])
     for n in range(offset, offset + rows):
         digits = f"2021{n % 2 + 1}{n:07d}"  # inventions and utility models, all distinct
@@ -286,6 +295,11 @@ def main() -> None:
         help="bare read and check in alternate rounds, untraced, the best of each; JSON",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --json")
+    parser.add_argument(
+        "--shared-strings",
+        action="store_true",
+        help="the workbook as Excel saves one (shared strings, dimension), not write-only",
+    )
     args = parser.parse_args()
     if args.step:
         run_step(args)
@@ -299,7 +313,12 @@ def main() -> None:
 
         settings.LISTING_IMPORT_MAX_ROWS = max(settings.LISTING_IMPORT_MAX_ROWS, args.rows)
         os.environ["LISTING_IMPORT_MAX_ROWS"] = str(settings.LISTING_IMPORT_MAX_ROWS)
-        prepared = prepare(workdir, args.rows, max(2, args.rounds) if args.json else 2)
+        prepared = prepare(
+            workdir,
+            args.rows,
+            max(2, args.rounds) if args.json else 2,
+            shared_strings=args.shared_strings,
+        )
         print(
             f"{args.rows} patent rows, workbook {prepared['size'] / 2**20:.1f} MiB; "
             f"set up in {time.perf_counter() - started:.1f} s (SQLite in {workdir})"
