@@ -118,7 +118,8 @@ def _write_bid(
     key: str = "",
     priority_order: int | None = None,
 ) -> Bid:
-    """Append one bid to the lot (already locked and checked) and move the lot on.
+    """Append one bid to the lot (already locked and checked) and move the lot on; the bid
+    is written with the lot's row (:func:`bid_rows.write`).
     ``priority_order``: the bid is a holder's match under the priority purchase right."""
     seq = lot.last_seq + 1
     window = timedelta(minutes=lot.session.season.anti_sniping_minutes)
@@ -141,7 +142,6 @@ def _write_bid(
         prev_hash=prev,
     )
     bid.hash = hash_of(bid, prev_hash=prev)
-    bid_rows.insert_bid(bid)
     lot.last_seq = seq
     lot.head_hash = bid.hash
     lot.current_price = amount
@@ -279,12 +279,13 @@ def _snapshot_lot(lot_id: int, snapshot: dict) -> Lot:
 def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     """Place a bid (出价). A retry with the same key and amount returns the first result.
 
-    An accepted bid costs four statements and the commit: the registration with a snapshot
-    of the lot (and the replay check), the lot's row lock with the database clock (and the
-    replay check again), the bid, the lot's changed columns; the maxima only when the lot
-    has any. A bid the snapshot already refuses (not open yet, ended, too low, off the
-    grid) is refused without the lock: prices only rise and the grid never moves, so it
-    would be refused under the lock too, and a hot lot does not serialize its refusals.
+    An accepted bid costs three statements and the commit on PostgreSQL (four on SQLite):
+    the registration with a snapshot of the lot (and the replay check), the lot's row lock
+    with the database clock (and the replay check again), the bid with the lot's changed
+    columns (:func:`bid_rows.write`); the maxima only when the lot has any. A bid the
+    snapshot already refuses (not open yet, ended, too low, off the grid) is refused
+    without the lock: prices only rise and the grid never moves, so it would be refused
+    under the lock too, and a hot lot does not serialize its refusals.
 
     A priority purchase right holder (优先购买权人, ``Registration.priority_order``) may also
     bid the current price itself (a match): the holder then leads if it outranks the
@@ -343,7 +344,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
                 priority_order=registration.priority_order if match else None,
             )
             placed = [bid, *_resolve_proxies(lot, at)]
-            bid_rows.update_lot(lot)
+            bid_rows.write(lot, placed)
             publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
             return BidOutcome(bid=bid, lot=lot)
     except IntegrityError:  # the same key committed by a concurrent retry
@@ -375,6 +376,6 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
         )
         lot.has_proxies = True
         placed = _resolve_proxies(lot, at)
-        bid_rows.update_lot(lot, has_proxies=True)
+        bid_rows.write(lot, placed, has_proxies=True)
         publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
         return proxy, lot
