@@ -317,8 +317,15 @@ def write(lot: Lot, bids: list[Bid], *, has_proxies: bool = False) -> None:
             )
             _saved(bids, cursor.fetchall())
             return
-        for start in range(0, len(bids), _ROWS_PER_INSERT):
-            chunk = bids[start : start + _ROWS_PER_INSERT]
-            cursor.execute(_insert_sql(vendor, len(chunk)), _bid_params(chunk))
-            _saved(chunk, cursor.fetchall())
+        returning = connection.features.can_return_rows_from_bulk_insert
+        step = _ROWS_PER_INSERT if returning else 1  # SQLite before 3.35: no RETURNING
+        for start in range(0, len(bids), step):
+            chunk = bids[start : start + step]
+            sql = _insert_sql(vendor, len(chunk))
+            if returning:
+                cursor.execute(sql, _bid_params(chunk))
+                _saved(chunk, cursor.fetchall())
+            else:
+                cursor.execute(sql.partition(" RETURNING ")[0], _bid_params(chunk))
+                _saved(chunk, [(cursor.lastrowid, chunk[0].seq)])
         cursor.execute(_update_sql(vendor, fields), [*lot_params, lot.pk])

@@ -122,3 +122,28 @@ def test_money_and_times_read_as_the_orm_reads_them():
     at = datetime(2026, 12, 1, 8, 30, 0, 123000, tzinfo=UTC)
     assert bid_rows.aware("2026-12-01 08:30:00.123") == at
     assert bid_rows.aware(at.replace(tzinfo=None)) == at
+
+
+def test_bids_are_written_without_returning_where_the_database_has_none(monkeypatch):
+    """SQLite before 3.35 (Django supports 3.31) has no RETURNING: one INSERT per bid."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL always has RETURNING (and writes in one statement)")
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    the_lot = lot(start_price=Decimal("100000.00"))
+    alice, bob = bidder(the_lot), bidder(the_lot)
+    proxy_bid_set(user=alice, lot_id=the_lot.pk, max_amount=Decimal("120000"))
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = bid_place(
+            user=bob, lot_id=the_lot.pk, amount=Decimal("105000"), idempotency_key="rows-0006"
+        )
+
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 2 and not any("RETURNING" in sql for sql in inserts)
+    stored = {b.seq: b.pk for b in Bid.objects.filter(lot=the_lot)}
+    assert stored[outcome.bid.seq] == outcome.bid.pk and len(stored) == 3
+    assert bid_chain_verify(Lot.objects.get(pk=the_lot.pk)).verified
