@@ -25,6 +25,10 @@ process's CPU time per accepted bid. The GraphQL row runs the same loop at one t
 At the end the lot's history is checked: ``bid_chain_verify`` (hash chain, gapless sequence,
 head) and, separately, that ``seq`` runs 1..N without gaps or repeats and N is the number of
 bids accepted here.
+
+``hot_lot_prepare`` and ``hot_lot_round`` are the hot-lot row of benchmarks/floors.py: many
+HTTP clients racing on one lot under a Daphne, through ``bidPlace`` or the bare view of
+benchmarks/hotlot_urls.py.
 """
 
 import argparse
@@ -106,6 +110,8 @@ def setup_django(database_url: str, redis_url: str | None, media: str) -> None:
         os.environ.pop("REDIS_URL", None)  # the in-memory channel layer
     os.environ["SMS_BACKEND"] = "notifications.sms.InMemoryBackend"
     os.environ["PRIVATE_MEDIA_ROOT"] = media
+    # The embedded layer's relay file (events to other processes) in the run's own directory.
+    os.environ["LIVE_RELAY_PATH"] = str(Path(media) / "live-relay.sqlite3")
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["DEBUG"] = "0"  # as in production: no SQL query log
     import django
@@ -304,6 +310,147 @@ def verify(lot, expected: int) -> dict:
         "count": seqs["n"],
         "expected": expected,
         "last_seq": lot.last_seq,
+    }
+
+
+# -- a hot lot over HTTP: many clients racing on one lot (benchmarks/floors.py) -------------
+
+HOT_MUTATION = """mutation($input: BidPlaceInput!) { bidPlace(input: $input) {
+  bid { seq amount } errors { code } } }"""
+
+
+def hot_lot_prepare(clients: int) -> dict:
+    """A lot of its own in bidding with ``clients`` approved bidders and their API tokens."""
+    from django.test.utils import override_settings
+
+    from accounts.services.tokens import api_token_issue
+    from tests import factories
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        lot = factories.lot()
+        users = [factories.bidder(lot) for _ in range(clients)]
+    lot.refresh_from_db()
+    return {
+        "lot": lot,
+        "users": [user.pk for user in users],
+        "tokens": [api_token_issue(user=user)[1] for user in users],
+    }
+
+
+class _Race:
+    """What the clients of one process know of the lot: the highest price accepted so far
+    and whose (a client that leads waits until it is outbid)."""
+
+    def __init__(self, price, leader: int | None) -> None:
+        self.price, self.leader = price, leader
+        self.changed = threading.Condition()
+
+    def ahead(self, amount, client: int) -> None:
+        with self.changed:
+            if self.price is None or amount > self.price:
+                self.price, self.leader = amount, client
+                self.changed.notify_all()
+
+
+def _hot_client(port, hot, index, race, product, stop, deadline, out) -> None:
+    import http.client
+    import json
+    from decimal import Decimal
+
+    from strawberry import relay
+
+    lot = hot["lot"]
+    lot_gid = relay.to_base64("Lot", lot.pk)
+    token = hot["tokens"][index]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    accepted = tries = late = 0
+    failures: list[str] = []
+    try:
+        while not stop.is_set():
+            with race.changed:
+                if race.leader == index:  # leading: nothing to outbid until someone does
+                    race.changed.wait(0.05)
+                    continue
+                price = race.price
+            amount = lot.start_price if price is None else price + lot.increment
+            key = f"hot-{secrets.token_hex(8)}"
+            if product:
+                path = "/graphql"
+                variables = {"lotId": lot_gid, "amount": f"{amount:.2f}", "idempotencyKey": key}
+                body = {"query": HOT_MUTATION, "variables": {"input": variables}}
+            else:
+                path, body = "/bench/bid", {"lot": lot.pk, "amount": f"{amount:.2f}", "key": key}
+            try:
+                connection.request("POST", path, json.dumps(body), headers)
+                response = connection.getresponse()
+                raw = response.read()
+                payload = json.loads(raw)
+            except Exception as exc:  # a dropped connection: a failure, then a new one
+                failures.append(f"{type(exc).__name__}: {exc}")
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            in_time = time.perf_counter() <= deadline
+            result = (payload.get("data") or {}).get("bidPlace") if product else payload
+            if response.status != 200 or (product and payload.get("errors")) or not result:
+                failures.append(raw.decode(errors="replace")[:300])
+                continue
+            if result["errors"]:
+                if {error["code"] for error in result["errors"]} <= RETRY_CODES:
+                    tries += in_time  # outbid meanwhile: a try, not a bid
+                    continue
+                failures.append(raw.decode(errors="replace")[:300])
+                continue
+            if Decimal(result["bid"]["amount"]) != amount or not result["bid"]["seq"]:
+                failures.append(f"accepted as something else: {result}")
+                continue
+            race.ahead(amount, index)
+            accepted += in_time
+            tries += in_time
+            late += not in_time
+    finally:
+        connection.close()
+        out[index] = (accepted, tries, late, failures)
+
+
+def hot_lot_round(port: int, hot: dict, *, product: bool, seconds: float) -> dict:
+    """Every client races on the lot for ``seconds``: accepted bids and tries (accepted +
+    outbid) per second within the window; failures (a transport error, an HTTP status
+    other than 200, a GraphQL error, a refusal other than outbid) are listed."""
+    from auctions.models import Lot, Registration
+
+    lot = hot["lot"]
+    price, leader_id = Lot.objects.values_list("current_price", "leader_id").get(pk=lot.pk)
+    leader = None
+    if leader_id is not None:
+        user_id = Registration.objects.values_list("user_id", flat=True).get(pk=leader_id)
+        leader = hot["users"].index(user_id)
+    race = _Race(price, leader)
+    clients = len(hot["tokens"])
+    stop = threading.Event()
+    out: list = [None] * clients
+    deadline = time.perf_counter() + seconds
+    threads = [
+        threading.Thread(
+            target=_hot_client, args=(port, hot, i, race, product, stop, deadline, out)
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, deadline - time.perf_counter()))
+    stop.set()
+    with race.changed:
+        race.changed.notify_all()
+    for thread in threads:
+        thread.join()
+    accepted = sum(r[0] for r in out)
+    return {
+        "accepted": accepted / seconds,
+        "tries": sum(r[1] for r in out) / seconds,
+        "placed": accepted + sum(r[2] for r in out),  # every accepted bid, late ones too
+        "failures": [f for r in out for f in r[3]],
     }
 
 

@@ -61,11 +61,20 @@ def _free_port() -> int:
 
 
 class Daphne:
-    def __init__(self, database_url: str, redis_url: str, prefix: str, media: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str,
+        prefix: str,
+        media: str,
+        *,
+        app: str = "fanout_asgi:application",
+        settings: str = "config.settings",
+    ) -> None:
         self.port = _free_port()
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": settings,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "CHANNEL_LAYER_PREFIX": prefix,
@@ -84,7 +93,7 @@ class Daphne:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
-                "fanout_asgi:application",
+                app,
             ],
             env=env,
             cwd=ROOT,

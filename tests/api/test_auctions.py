@@ -296,6 +296,24 @@ def test_a_refused_bid_changes_nothing(signed_in_as, amount, code):
     assert (the_lot.bid_count, the_lot.current_price, Bid.objects.count()) == (0, None, 0)
 
 
+@pytest.mark.parametrize("amount", ["", " ", "0", "-1000", "100000.001"])
+def test_a_blank_or_bad_amount_is_a_typed_refusal(signed_in_as, amount):
+    """A blank amount stops at the Decimal input (BAD_USER_INPUT); one that parses but is
+    no amount reaches the service and comes back as BID_AMOUNT_INVALID: never a 500."""
+    the_lot = lot(start_price=Decimal("100000.00"))
+    client = signed_in_as(bidder(the_lot))
+    variables = {
+        "input": {"lotId": gid("Lot", the_lot.pk), "amount": amount, "idempotencyKey": "k-0000002"}
+    }
+    response = client(BID, variables)
+    if amount.strip():
+        assert error_codes(response["data"]["bidPlace"]) == ["BID_AMOUNT_INVALID"]
+    else:
+        assert response["data"] is None
+        assert [e["extensions"]["code"] for e in response["errors"]] == ["BAD_USER_INPUT"]
+    assert Bid.objects.count() == 0
+
+
 def test_the_clock_ends_a_lot_once_with_its_winner(
     signed_in_as, sms_outbox, django_capture_on_commit_callbacks
 ):

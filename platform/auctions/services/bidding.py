@@ -1,6 +1,7 @@
 """The bidding engine. One short transaction per bid: lock the lot row, judge the bid by the
 database's clock, write it with the next gapless sequence number and its hash, let proxy
-maxima answer, and publish the events after commit."""
+maxima answer, and publish the events after commit. The hot statements are fixed SQL
+(:mod:`auctions.services.bid_rows`): the ORM's compilation of them was most of a bid's CPU."""
 
 import re
 from dataclasses import dataclass
@@ -8,16 +9,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
 
 from auctions.errors import AuctionErrorCode
 from auctions.events import bid_placed, publish_lot_events
-from auctions.models import Bid, Lot, LotPull, LotPullStatus, ProxyBid, Registration
-from kernel.clock import db_clock, db_now
+from auctions.models import Bid, Lot, ProxyBid, Registration
 from kernel.errors import CommonErrorCode, DomainError, ErrorCollector
 from kernel.money import clean_amount
 from reviews.models import ReviewStatus
 
+from . import bid_rows
 from .chain import GENESIS, RECORD_FORMAT, hash_of
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -34,9 +34,12 @@ class BidOutcome:
 
 
 def _money(value, *, field: str, code: AuctionErrorCode) -> Decimal:
+    """``value`` as an amount; a blank one is as invalid as a bad one (a bid needs one)."""
     errors = ErrorCollector()
     amount = clean_amount(value, errors=errors, field=field, code=code)
     errors.raise_if_any()
+    if amount is None:
+        raise DomainError(code, field=field)
     return amount
 
 
@@ -85,6 +88,15 @@ def _outranks(order: int | None, leader_order: int | None) -> bool:
     return leader_order is None or order < leader_order
 
 
+def _check_grid(lot: Lot, amount: Decimal, *, field: str) -> None:
+    if not on_grid(lot, amount):
+        raise DomainError(
+            AuctionErrorCode.BID_NOT_MULTIPLE_OF_INCREMENT,
+            field=field,
+            params={"increment": lot.increment},
+        )
+
+
 def _check_amount(
     lot: Lot, amount: Decimal, *, field: str = "amount", holder: bool = False
 ) -> None:
@@ -93,12 +105,7 @@ def _check_amount(
         raise DomainError(AuctionErrorCode.BID_TOO_LOW, field=field, params={"minimum": minimum})
     # First bid: start + k*increment (k >= 0); later: current + k*increment (k >= 1). The
     # current price is itself on the grid, so both are one check against the start price.
-    if not on_grid(lot, amount):
-        raise DomainError(
-            AuctionErrorCode.BID_NOT_MULTIPLE_OF_INCREMENT,
-            field=field,
-            params={"increment": lot.increment},
-        )
+    _check_grid(lot, amount, field=field)
 
 
 def _write_bid(
@@ -111,7 +118,8 @@ def _write_bid(
     key: str = "",
     priority_order: int | None = None,
 ) -> Bid:
-    """Append one bid to the lot (already locked and checked) and move the lot on.
+    """Append one bid to the lot (already locked and checked) and move the lot on; the bid
+    is written with the lot's row (:func:`bid_rows.write`).
     ``priority_order``: the bid is a holder's match under the priority purchase right."""
     seq = lot.last_seq + 1
     window = timedelta(minutes=lot.session.season.anti_sniping_minutes)
@@ -134,7 +142,6 @@ def _write_bid(
         prev_hash=prev,
     )
     bid.hash = hash_of(bid, prev_hash=prev)
-    bid.save()
     lot.last_seq = seq
     lot.head_hash = bid.hash
     lot.current_price = amount
@@ -204,67 +211,13 @@ def _resolve_proxies(lot: Lot, at) -> list[Bid]:
     return placed
 
 
-def _locked_lot(lot_id: int) -> Lot:
-    lot = (
-        Lot.objects.select_for_update(of=("self",))
-        .select_related("session__season")
-        .filter(pk=lot_id)
-        .order_by()
-        .first()
-    )
-    if lot is None:
+def _locked(lot_id: int, registration_id: int | None = None, key: str = "") -> tuple:
+    """The lot's row locked, with the database clock (and, given a registration, the bid it
+    committed with ``key`` meanwhile: a concurrent retry): one statement."""
+    locked = bid_rows.locked_lot(lot_id, registration_id=registration_id, key=key)
+    if locked is None:
         raise DomainError(CommonErrorCode.NOT_FOUND, field="lotId")
-    return lot
-
-
-_LOT_COLUMNS_A_BID_CHANGES = [
-    "last_seq",
-    "head_hash",
-    "current_price",
-    "leader",
-    "leader_priority_order",
-    "bid_count",
-    "ends_at",
-]
-
-
-# What the bid path reads, and no more: compiling and loading every column of three tables
-# was a large part of a bid's CPU.
-_REGISTRATION_COLUMNS = (
-    "status",
-    "bidder_number",
-    "priority_order",
-    "lot__start_price",
-    "lot__increment",
-    "lot__current_price",
-    "lot__result",
-    "lot__session__bidding_starts_at",
-)
-_LOCKED_COLUMNS = (
-    "session_id",
-    "start_price",
-    "increment",
-    "current_price",
-    "leader_id",
-    "bid_count",
-    "last_seq",
-    "head_hash",
-    "ends_at",
-    "result",
-    "has_proxies",
-    "session__bidding_starts_at",
-    "session__season__anti_sniping_minutes",
-    "leader_priority_order",  # who holds the price, for a priority holder's match
-)
-
-
-def _replay_of(registration, key: str) -> Subquery:
-    """The id of the bid ``registration`` already placed with ``key`` (its unique index)."""
-    return Subquery(
-        Bid.objects.filter(registration=registration, idempotency_key=key)
-        .order_by()
-        .values("pk")[:1]
-    )
+    return locked
 
 
 def _earlier_bid_id(registration, key: str) -> int | None:
@@ -282,54 +235,57 @@ def _replayed(bid_id: int, amount: Decimal, lot: Lot | None = None) -> BidOutcom
     return BidOutcome(bid=earlier, lot=lot or earlier.lot, replayed=True)
 
 
-def _registration_with_snapshot(user, lot_id: int, key: str) -> Registration:
+def _snapshot(user, lot_id: int, key: str) -> dict:
     """The bidder's registration with a snapshot of its lot, the database clock and any
-    earlier bid with this key: one query, before any lock."""
-    registration = next(
-        iter(
-            Registration.objects.filter(lot_id=lot_id, user=user)
-            .select_related("lot__session")
-            .only(*_REGISTRATION_COLUMNS)
-            .annotate(
-                clock_=db_clock(),
-                replay_id_=_replay_of(OuterRef("pk"), key),
-                pull_pending_=Exists(
-                    LotPull.objects.filter(lot_id=OuterRef("lot_id"), status=LotPullStatus.PENDING)
-                ),
-            )
-            .order_by()[:1]
-        ),
-        None,
-    )
-    if registration is None:
+    earlier bid with this key: one statement, before any lock."""
+    snapshot = bid_rows.snapshot(user_id=user.pk, lot_id=lot_id, key=key)
+    if snapshot is None:
         if not Lot.objects.filter(pk=lot_id).exists():
             raise DomainError(CommonErrorCode.NOT_FOUND, field="lotId")
         raise DomainError(AuctionErrorCode.NOT_REGISTERED, field="lotId")
+    return snapshot
+
+
+def _bidder(user, lot_id: int, snapshot: dict) -> Registration:
+    """The registration the snapshot read, as ``only()`` would load it."""
+    registration = bid_rows.instance(
+        Registration,
+        {
+            "id": snapshot["id"],
+            "lot_id": lot_id,
+            "user_id": user.pk,
+            "status": snapshot["status"],
+            "bidder_number": snapshot["bidder_number"],
+            "priority_order": snapshot["priority_order"],
+        },
+    )
+    registration.user = user
     return registration
 
 
-def _locked_with_clock(lot_id: int, registration: Registration, key: str) -> Lot:
-    """The lot's row, locked, with the database clock and any bid with this key committed
-    meanwhile (a concurrent retry): one query."""
-    return (
-        Lot.objects.select_for_update(of=("self",))
-        .select_related("session__season")
-        .only(*_LOCKED_COLUMNS)
-        .annotate(clock_=db_clock(), replay_id_=_replay_of(registration.pk, key))
-        .order_by()
-        .get(pk=lot_id)
+def _snapshot_lot(lot_id: int, snapshot: dict) -> Lot:
+    """The lot's prices as the snapshot read them (for the checks before the lock)."""
+    return bid_rows.instance(
+        Lot,
+        {
+            "id": lot_id,
+            "start_price": snapshot["start_price"],
+            "increment": snapshot["increment"],
+            "current_price": snapshot["current_price"],
+        },
     )
 
 
 def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     """Place a bid (出价). A retry with the same key and amount returns the first result.
 
-    An accepted bid costs four statements and the commit: the registration with a snapshot
-    of the lot (and the replay check), the lot's row lock with the database clock (and the
-    replay check again), the bid, the lot's changed columns; the maxima only when the lot
-    has any. A bid the snapshot already refuses (not open yet, ended, too low, off the
-    grid) is refused without the lock: prices only rise and the grid never moves, so it
-    would be refused under the lock too, and a hot lot does not serialize its refusals.
+    An accepted bid costs three statements and the commit on PostgreSQL (four on SQLite):
+    the registration with a snapshot of the lot (and the replay check), the lot's row lock
+    with the database clock (and the replay check again), the bid with the lot's changed
+    columns (:func:`bid_rows.write`); the maxima only when the lot has any. A bid the
+    snapshot already refuses (not open yet, ended, too low, off the grid) is refused
+    without the lock: prices only rise and the grid never moves, so it would be refused
+    under the lock too, and a hot lot does not serialize its refusals.
 
     A priority purchase right holder (优先购买权人, ``Registration.priority_order``) may also
     bid the current price itself (a match): the holder then leads if it outranks the
@@ -342,25 +298,23 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
     amount = _money(amount, field="amount", code=AuctionErrorCode.BID_AMOUNT_INVALID)
     # An approved registration stays approved (decisions are final and only a rejected one
     # is resubmitted), so the check below holds under the lock.
-    registration = _registration_with_snapshot(user, lot_id, idempotency_key)
-    if registration.replay_id_ is not None:
-        return _replayed(registration.replay_id_, amount)
-    _require_approved(registration)
-    if registration.pull_pending_:  # its patent became unsellable: staff decide first
+    seen = _snapshot(user, lot_id, idempotency_key)
+    if seen["replay_id"] is not None:
+        return _replayed(seen["replay_id"], amount)
+    registration = _require_approved(_bidder(user, lot_id, seen))
+    if seen["pull_pending"]:  # its patent became unsellable: staff decide first
         raise DomainError(AuctionErrorCode.LOT_UNDER_REVIEW, field="lotId")
-    snapshot = registration.lot
-    if registration.clock_ < snapshot.session.bidding_starts_at:
+    if seen["clock"] < seen["bidding_starts_at"]:
         raise DomainError(AuctionErrorCode.LOT_NOT_OPEN, field="lotId")
-    if snapshot.result:  # final; a time-based end is judged under the lock (ends move)
+    if seen["result"]:  # final; a time-based end is judged under the lock (ends move)
         raise DomainError(AuctionErrorCode.LOT_ENDED, field="lotId")
     holder = registration.priority_order is not None
-    _check_amount(snapshot, amount, holder=holder)
+    _check_amount(_snapshot_lot(lot_id, seen), amount, holder=holder)
     try:
         with transaction.atomic():
-            lot = _locked_with_clock(lot_id, registration, idempotency_key)
-            if lot.replay_id_ is not None:  # the first attempt committed meanwhile
-                return _replayed(lot.replay_id_, amount, lot)
-            at = lot.clock_
+            lot, at, replay_id = _locked(lot_id, registration.pk, idempotency_key)
+            if replay_id is not None:  # the first attempt committed meanwhile
+                return _replayed(replay_id, amount, lot)
             try:
                 _check_bidding(lot, at)
                 match = holder and amount == lot.current_price
@@ -390,7 +344,7 @@ def bid_place(*, user, lot_id: int, amount, idempotency_key: str) -> BidOutcome:
                 priority_order=registration.priority_order if match else None,
             )
             placed = [bid, *_resolve_proxies(lot, at)]
-            lot.save(update_fields=_LOT_COLUMNS_A_BID_CHANGES)
+            bid_rows.write(lot, placed)
             publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
             return BidOutcome(bid=bid, lot=lot)
     except IntegrityError:  # the same key committed by a concurrent retry
@@ -404,8 +358,7 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
     """Set or raise one's maximum (代理出价); the engine bids for it at once if it must."""
     max_amount = _money(max_amount, field="maxAmount", code=AuctionErrorCode.PROXY_MAX_INVALID)
     with transaction.atomic():
-        lot = _locked_lot(lot_id)
-        at = db_now()
+        lot, at, _ = _locked(lot_id)
         registration = _approved_registration(user, lot)
         _check_bidding(lot, at)
         # A maximum must be able to bid: above the price (or at it, for the leader's own).
@@ -416,18 +369,13 @@ def proxy_bid_set(*, user, lot_id: int, max_amount) -> tuple[ProxyBid, Lot]:
             raise DomainError(
                 AuctionErrorCode.PROXY_MAX_TOO_LOW, field="maxAmount", params={"minimum": minimum}
             )
-        if not on_grid(lot, max_amount):
-            raise DomainError(
-                AuctionErrorCode.BID_NOT_MULTIPLE_OF_INCREMENT,
-                field="maxAmount",
-                params={"increment": lot.increment},
-            )
+        _check_grid(lot, max_amount, field="maxAmount")
         proxy, _ = ProxyBid.objects.update_or_create(
             registration=registration,
             defaults={"lot": lot, "max_amount": max_amount, "set_at": at},
         )
         lot.has_proxies = True
         placed = _resolve_proxies(lot, at)
-        lot.save(update_fields=[*_LOT_COLUMNS_A_BID_CHANGES, "has_proxies"])
+        bid_rows.write(lot, placed, has_proxies=True)
         publish_lot_events(lot, [bid_placed(lot, b) for b in placed])
         return proxy, lot

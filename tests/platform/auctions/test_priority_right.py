@@ -206,7 +206,7 @@ def test_a_holders_maximum_raises_by_increments_and_never_matches(auction):
     assert leader(auction) == (Decimal("103000.00"), first)
 
 
-def test_a_match_costs_four_statements_like_any_bid(settings, auction):
+def test_a_match_costs_what_any_bid_costs(settings, auction):
     settings.CLOCK_FROM_DATABASE = True
     ordinary, first = bidder(auction), holder(auction, 1)
     bid(ordinary, auction, 105000)
@@ -215,7 +215,7 @@ def test_a_match_costs_four_statements_like_any_bid(settings, auction):
         bid(first, auction, 105000)
 
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 4, statements
+    assert len(statements) == (3 if connection.vendor == "postgresql" else 4), statements
 
 
 def test_a_match_the_snapshot_already_refuses_takes_no_lock(auction):
