@@ -378,8 +378,21 @@ def main() -> None:
     parser.add_argument("--no-fanout", action="store_true")
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--only", choices=["hall"], help="one row alone, printed, not written")
     args = parser.parse_args()
     name, url = bidding.database_create(args.server)
+    if args.only == "hall":
+        try:
+            with tempfile.TemporaryDirectory() as media:
+                bidding.setup_django(url, None, media)
+                bidding.prepare(1)
+                print(json.dumps(hall_row(args.rounds)))
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            bidding.database_drop(args.server, name)
+        return
     fan = None
     try:
         with tempfile.TemporaryDirectory() as media:
