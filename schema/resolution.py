@@ -184,7 +184,11 @@ def settle_resolvers(schema) -> None:
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         definition = (graphql_type.extensions or {}).get("strawberry-definition")
-        django_definition = get_django_definition(getattr(definition, "origin", None))
+        origin = getattr(definition, "origin", None)
+        django_definition = get_django_definition(origin)
+        # A page's edges and an edge's node are the list and the objects its connection
+        # resolver built (from an optimized queryset): never a queryset to optimize.
+        paging = isinstance(origin, type) and issubclass(origin, (relay.Connection, relay.Edge))
         for name, graphql_field in graphql_type.fields.items():
             field = (graphql_field.extensions or {}).get("strawberry-definition")
             if field is None or graphql_field.resolve is None:
@@ -196,5 +200,7 @@ def settle_resolvers(schema) -> None:
                 )
             if short is not None:
                 graphql_field.resolve = short
-            if not is_leaf_type(get_named_type(graphql_field.type)):
+            if not is_leaf_type(get_named_type(graphql_field.type)) and not (
+                paging and field.base_resolver is None
+            ):
                 graphql_field.resolve = _fetch_optimized(graphql_field.resolve)
