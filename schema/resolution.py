@@ -12,14 +12,19 @@ that work can change nothing:
   ``resolve`` hook is only put on the fields whose result can be a queryset, those that
   return objects (``_fetch_optimized``), not around scalars and enums;
 - a model column (a loaded ``DeferredAttribute``) and a loaded forward relation are read
-  straight from the instance, as ``get_result`` returns them, falling back to the field's
-  own resolver when not loaded (it then loads them as before);
+  straight from the instance, as ``get_result`` returns them (a loaded instance is no
+  queryset: the hook has nothing to do), falling back to the field's own resolver, hook
+  included, when not loaded (it then loads them as before);
 - a Django node's ``id`` is built from its id attribute and the type's name, as
-  ``relay.Node._id`` does, without looking the type up by name per node.
+  ``relay.Node._id`` does, without looking the type up by name per node;
+- a Django type's method returning a scalar or an enum (``phase``, ``blank_as_null``)
+  is called as strawberry-django calls it, without the wrappers around it.
 
-Only fields with no resolver of their own, no arguments and no field extensions
-(permissions are extensions) take the short paths, so visibility and permission checks
-run exactly as before.
+Only fields with no arguments and no field extensions (permissions are extensions) take
+the short paths, so visibility and permission checks run exactly as before. Not done
+here, and what remains of a hall page's CPU (py-spy, docs/benchmarks.md): the relations
+to types with a visibility filter (a lot's listing, a listing's shop) are prefetched,
+one query each, and the optimizer's hints are recomputed per request.
 """
 
 from asyncio import _get_running_loop
@@ -193,14 +198,14 @@ def settle_resolvers(schema) -> None:
             field = (graphql_field.extensions or {}).get("strawberry-definition")
             if field is None or graphql_field.resolve is None:
                 continue
-            short = None
-            if django_definition is not None:
-                short = _short_path(
-                    graphql_type, name, graphql_field, field, django_definition, info_class
-                )
-            if short is not None:
-                graphql_field.resolve = short
             if not is_leaf_type(get_named_type(graphql_field.type)) and not (
                 paging and field.base_resolver is None
             ):
                 graphql_field.resolve = _fetch_optimized(graphql_field.resolve)
+            if django_definition is not None:
+                # The fallback (graphql_field.resolve) is the full path, hook included.
+                short = _short_path(
+                    graphql_type, name, graphql_field, field, django_definition, info_class
+                )
+                if short is not None:
+                    graphql_field.resolve = short
