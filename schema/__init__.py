@@ -21,7 +21,6 @@ from strawberry.relay.exceptions import NodeIDAnnotationError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auctions import AuctionMutation, AuctionQuery
@@ -38,6 +37,7 @@ from resolvers.shops import ShopMutation, ShopQuery
 from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from schema.descriptions import describe
 from schema.error_codes import ErrorCodes
+from schema.resolution import Optimizer, settle_resolvers
 from schema.scalars import SCALAR_OVERRIDES
 from subscriptions.events import UserSubscription
 from subscriptions.listing_imports import ListingImportSubscription
@@ -133,7 +133,7 @@ def _extensions() -> list:
     ]
     extensions = [
         ErrorCodes,  # issue 10: extensions.code on parse, validation and input errors
-        DjangoOptimizerExtension,
+        Optimizer,  # strawberry-django's, its per-field hook only where it acts
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: QueryCostLimiter(max_nodes=settings.GRAPHQL_MAX_NODES, page_cap=MAX_PAGE),
@@ -194,3 +194,4 @@ def _settle_node_id_attrs(graphql_schema) -> None:
 
 
 _settle_node_id_attrs(schema._schema)
+settle_resolvers(schema)

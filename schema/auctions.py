@@ -359,13 +359,11 @@ class LotType(relay.Node):
         "one increment); null once the lot has ended.",
     )
     def next_minimum_bid(self) -> Decimal | None:
-        if self.result or self.ends_at <= now():
-            return None
-        return self.next_minimum_bid()
+        return self.next_minimum_bid_at(now())
 
     @strawberry_django.field(only=["ends_at", "result"], description="Seconds until the end.")
     def time_left_seconds(self) -> float:
-        return 0.0 if self.result else max(0.0, (self.ends_at - now()).total_seconds())
+        return self.seconds_left_at(now())
 
     @strawberry_django.field(
         annotate={"rules_": F("session__season__rules")},

@@ -114,7 +114,7 @@ class DealType(relay.Node):
         "second); the parties are told when it is issued.",
     )
     def certificate_pending(self) -> bool:
-        return self.status == DealStatus.DELIVERED and self.certificate_id is None
+        return self.certificate_pending()
 
     certified_at: datetime | None = strawberry_django.field(
         description="When 《交易凭证》 was issued."

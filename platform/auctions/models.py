@@ -193,6 +193,18 @@ class Lot(models.Model):
             self.start_price if self.current_price is None else self.current_price + self.increment
         )
 
+    def next_minimum_bid_at(self, at) -> Decimal | None:
+        """The lowest bid accepted at ``at``: none once the lot has a result or its end
+        has passed (no bid is accepted then), else ``next_minimum_bid``."""
+        if self.result or self.ends_at <= at:
+            return None
+        return self.next_minimum_bid()
+
+    def seconds_left_at(self, at) -> float:
+        """Seconds from ``at`` to the end (with extensions); 0 once it has passed or the
+        lot has a result (a pulled lot ends before its time)."""
+        return 0.0 if self.result else max(0.0, (self.ends_at - at).total_seconds())
+
     def phase_at(self, at) -> str:
         return lot_phase(
             result=self.result,

@@ -137,6 +137,11 @@ class Deal(models.Model):
     def __str__(self) -> str:
         return self.serial or f"deal {self.pk}"
 
+    def certificate_pending(self) -> bool:
+        """Delivered, and 《交易凭证》 not stored yet: the worker renders it after the
+        delivery confirmation commits."""
+        return self.status == DealStatus.DELIVERED and self.certificate_id is None
+
 
 class Strike(models.Model):
     """A buyer's default (违约): enough of them bar the buyer from registering."""
