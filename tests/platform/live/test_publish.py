@@ -1,0 +1,102 @@
+"""publish(): in a request that an event loop serves, the sends go to that loop without
+the request waiting for them, in the order they were handed; elsewhere they are sent
+before publish's commit callback returns."""
+
+import asyncio
+import dataclasses
+import logging
+import random
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from live import events
+from live.events import LiveEvent, flush, publish
+
+# publish() hangs its sends on the commit (at once outside a transaction)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Ping(LiveEvent):  # no TYPE: not registered beside the apps' events
+    n: int
+
+
+class RecordingLayer:
+    """A channel layer that records each group_send once it completes; ``gate`` holds
+    every send until it is set, ``pause`` makes each send take a little while."""
+
+    def __init__(self, *, gate: asyncio.Event | None = None, pause: bool = False) -> None:
+        self.sent: list[tuple[str, int]] = []
+        self.gate = gate
+        self.pause = pause
+        self.fail_groups: set[str] = set()
+
+    async def group_send(self, group: str, message: dict) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.pause:
+            await asyncio.sleep(random.random() / 500)
+        if group in self.fail_groups:
+            raise ConnectionError("redis is away")
+        self.sent.append((group, message["event"]["n"]))
+
+
+@pytest.fixture
+def layer(monkeypatch):
+    holder = {}
+
+    def install(**kwargs):
+        holder["layer"] = RecordingLayer(**kwargs)
+        monkeypatch.setattr(events, "get_channel_layer", lambda: holder["layer"])
+        return holder["layer"]
+
+    return install
+
+
+async def test_a_served_request_does_not_wait_for_its_sends(layer):
+    gate = asyncio.Event()
+    recording = layer(gate=gate)
+
+    try:  # publish returns while the sends are held on the loop
+        await asyncio.wait_for(
+            sync_to_async(publish)([("lot.1", Ping(n=1)), ("lot.2", Ping(n=2))]), timeout=5
+        )
+        assert recording.sent == []
+    finally:
+        gate.set()
+    await flush()
+    assert recording.sent == [("lot.1", 1), ("lot.2", 2)]
+
+
+async def test_sends_handed_to_the_loop_keep_their_order(layer):
+    recording = layer(pause=True)
+
+    def many():
+        for n in range(60):
+            publish([("lot.1", Ping(n=n))])
+
+    await sync_to_async(many)()
+    await flush()
+
+    assert recording.sent == [("lot.1", n) for n in range(60)]
+
+
+async def test_one_unreachable_group_does_not_silence_the_others(layer, caplog):
+    recording = layer()
+    recording.fail_groups = {"lot.2"}
+
+    with caplog.at_level(logging.ERROR, logger="live.events"):
+        await sync_to_async(publish)([("lot.2", Ping(n=1)), ("lot.3", Ping(n=2))])
+        await flush()
+
+    assert recording.sent == [("lot.3", 2)]
+    assert "live event to lot.2 not sent" in caplog.text
+
+
+def test_where_no_loop_serves_the_thread_the_sends_go_before_publish_returns(layer):
+    recording = layer()
+
+    publish([("lot.1", Ping(n=7))])
+
+    assert recording.sent == [("lot.1", 7)]
