@@ -147,13 +147,16 @@ def bid_rows(lot, pairs, bids: int, rounds: int) -> dict:
     # Short blocks, interleaved, the best of each: on a shared box a block that others
     # leave alone is what the code costs; ``rounds`` x ``bids`` bids per figure in all.
     block = max(50, bids // 3)
-    results = {"service": [], "graphql": [], "service_no_loop": [], "raw": []}
+    same_lot, same_pairs = bidding.prepare(1)  # a lot of its own for the same-statements floor
+    same = same_statements_placer(same_lot, same_pairs)
+    results = {"service": [], "graphql": [], "service_no_loop": [], "same": [], "raw": []}
     for _ in range(max(1, rounds * bids // block)):
         for name, function in (("service", placer(service)), ("graphql", placer(graphql))):
             _timings, wall = under_event_loop(_timed, function, block)
             results[name].append(block / wall)
         wall, _cpu = _timed(placer(service), block)
         results["service_no_loop"].append(block / wall)
+        results["same"].append(same(block))
         results["raw"].append(raw_transactions(block))
     best = {name: max(values) for name, values in results.items()}
     return {"statements": statements, **best}
@@ -206,6 +209,93 @@ def hot_lot_row(
         for failure in [f for row in rows for f in row["failures"]][:3]:
             print(f"hot lot, {name}: {failure}", file=sys.stderr)
     return out
+
+
+def _raw_connection():
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        host=db["HOST"],
+        port=db["PORT"],
+        password=db["PASSWORD"],
+    )
+
+
+def same_statements_placer(lot, pairs):
+    """The floor with the product's own statements: the bid path's three SQL statements
+    (``auctions.services.bid_rows``: the snapshot, the row lock, the INSERT with the
+    lot's UPDATE) on the product's tables, indexes and constraints, with their parameters
+    worked out in a few lines of Python, in raw psycopg on one connection of its own, on
+    a lot of its own. What separates the service from it is the service's Python (the
+    checks, the hash chain, the model rows, Django's cursor and transaction, the live
+    events), not the database's work."""
+    import hashlib
+    import uuid
+
+    from django.db import connection as django_connection
+
+    from auctions.models import LotPullStatus
+    from auctions.services import bid_rows
+
+    vendor = django_connection.vendor
+    clock_sql = bid_rows._clock_sql()
+    snapshot_sql = bid_rows._snapshot_sql(vendor, clock_sql)
+    locked_sql = bid_rows._locked_sql(vendor, clock_sql, True, bid_rows._lock_clause())
+    write_sql = bid_rows._write_sql(vendor, 1, bid_rows.LOT_FIELDS_A_BID_CHANGES)
+    (alice, bob), *_ = pairs
+    bidders = [alice, bob]
+    from auctions.models import Registration
+
+    numbers = dict(Registration.objects.filter(lot=lot).values_list("pk", "bidder_number"))
+    run = uuid.uuid4().hex[:8]
+    state = {"n": 0}
+
+    def transactions(count: int) -> float:
+        connection = _raw_connection()
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        for _ in range(count):
+            state["n"] += 1
+            user, registration_id = bidders[state["n"] % 2]
+            key = f"same-{run}-{state['n']:08d}"
+            cursor.execute(snapshot_sql, (key, LotPullStatus.PENDING.value, lot.pk, user.pk))
+            cursor.fetchone()
+            cursor.execute(locked_sql, (registration_id, key, lot.pk))
+            row = cursor.fetchone()
+            start, increment, current = row[2], row[3], row[4]
+            bid_count, last_seq, head, ends_at, at = row[7], row[8], row[9], row[10], row[-2]
+            amount = start if current is None else current + increment
+            seq = last_seq + 1
+            digest = hashlib.sha256(f"{head}|{seq}|{amount}|{key}".encode()).hexdigest()
+            bid = [
+                lot.pk,
+                registration_id,
+                seq,
+                amount,
+                numbers[registration_id],
+                at,
+                False,
+                False,
+                None,
+                2,
+                key,
+                ends_at,
+                head or "0" * 64,
+                digest,
+            ]
+            moved = [seq, digest, amount, registration_id, None, bid_count + 1, ends_at, lot.pk]
+            cursor.execute(write_sql, bid + moved)
+            cursor.fetchall()
+            connection.commit()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return count / elapsed
+
+    return transactions
 
 
 def raw_transactions(count: int) -> float:
@@ -384,6 +474,22 @@ def bid_table(bids: dict) -> list[tuple]:
             bids["raw"],
             ">= 0.25",
             lambda r: r >= 0.25,
+        ),
+        _ratio_row(
+            "bid service vs its own three statements in raw psycopg, on its tables (tx/s;"
+            " the rest is the service's Python)",
+            bids["service"],
+            bids["same"],
+            "-",
+            lambda r: None,
+        ),
+        _ratio_row(
+            "those three statements vs the raw psycopg transaction above (tx/s; the"
+            " database's work for the product's tables and statements)",
+            bids["same"],
+            bids["raw"],
+            "-",
+            lambda r: None,
         ),
         _ratio_row(
             "bid service where no event loop runs (a worker's context: a thread and a loop"
