@@ -3,6 +3,7 @@ between them; resumable with ``afterSeq`` and healed from the database, so a wat
 every bid exactly once, in order."""
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import datetime
@@ -175,75 +176,67 @@ class LotSeqInput:
     seq: int = strawberry.field(description="The last bid seq you have of it (0: none).")
 
 
-class _StatesCache:
-    """Per process: each watched lot's (or session's) live state, read at most once per
-    HEAL_EVERY_SECONDS however many sockets watch it."""
+class _SharedReads:
+    """Per process: one database read per key, shared by every socket that asks for it
+    while it runs and, for ``max_age`` seconds after (None: for good, for what never
+    changes), at most ``size`` keys (the least recently asked for go first).
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[float, asyncio.Future]] = {}
+    Used for each watched lot's (or session's) live state, read at most once per
+    HEAL_EVERY_SECONDS however many sockets watch it, and for the bids of a lot between
+    two seqs (accepted bids never change). When a bid commits, every watcher whose live
+    event is still in its queue at the next comparison finds itself behind by that bid: a
+    thousand watchers asked the database the same question, one query each on the one
+    thread Channels runs database calls on, and every request of the process waited
+    behind them."""
 
-    async def get(self, key: tuple) -> dict[int, LotLiveState]:
+    def __init__(self, read, *, size: int, max_age: float | None) -> None:
+        self._read = read
+        self.size = size
+        self.max_age = max_age
+        self._entries: OrderedDict[tuple, tuple[float, asyncio.Future]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get(self, key: tuple):
         loop = asyncio.get_running_loop()
         entry = self._entries.get(key)
+        future = None
         if entry is not None:
-            read_at, future = entry
-            if future.get_loop() is loop and (
-                not future.done() or loop.time() - read_at < HEAL_EVERY_SECONDS
+            read_at, found = entry
+            if found.get_loop() is loop and (
+                not found.done() or self.max_age is None or loop.time() - read_at < self.max_age
             ):
-                return await asyncio.shield(future)
-        future = loop.create_task(_read_states(key))
-        self._entries[key] = (loop.time(), future)
+                future = found
+                self._entries.move_to_end(key)
+        if future is None:
+            future = loop.create_task(self._read(*key))
+            self._entries[key] = (loop.time(), future)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
         try:
             return await asyncio.shield(future)
         except Exception:
-            self._entries.pop(key, None)
+            if self._entries.get(key, (0, None))[1] is future:
+                del self._entries[key]  # a failed read is not kept
             raise
 
 
-_states = _StatesCache()
-
-
-async def _read_states(key: tuple) -> dict[int, LotLiveState]:
-    kind, pk = key
+async def _read_states(kind: str, pk: int) -> dict[int, LotLiveState]:
     filters = {"lot_id": pk} if kind == "lot" else {"session_id": pk}
     return await database_sync_to_async(lot_live_states)(at=now(), **filters)
 
 
-class _FillsCache:
-    """Per process: the bids of a lot between two seqs, read once however many sockets ask
-    for the same range (accepted bids never change). When a bid commits, every watcher
-    whose live event is still in its queue at the next comparison finds itself behind by
-    that bid: a thousand watchers asked the database the same question, one query each on
-    the one thread Channels runs database calls on, and every request of the process
-    waited behind them."""
-
-    SIZE = 256
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple, asyncio.Future] = {}
-
-    async def get(self, *, lot_id: int, session_id: int, after_seq: int, upto_seq: int) -> list:
-        loop = asyncio.get_running_loop()
-        key = (lot_id, after_seq, upto_seq)
-        future = self._entries.get(key)
-        if future is None or future.get_loop() is not loop:
-            future = loop.create_task(
-                _bids_between(
-                    lot_id=lot_id, session_id=session_id, after_seq=after_seq, upto_seq=upto_seq
-                )
-            )
-            self._entries[key] = future
-            while len(self._entries) > self.SIZE:
-                self._entries.pop(next(iter(self._entries)))
-        try:
-            return await asyncio.shield(future)
-        except Exception:
-            self._entries.pop(key, None)
-            raise
+async def _read_bids(lot_id: int, session_id: int, after_seq: int, upto_seq: int) -> list:
+    return await _bids_between(
+        lot_id=lot_id, session_id=session_id, after_seq=after_seq, upto_seq=upto_seq
+    )
 
 
 _bids_between = database_sync_to_async(bids_placed_between)
-_fills = _FillsCache()
+_states = _SharedReads(_read_states, size=1024, max_age=HEAL_EVERY_SECONDS)
+_fills = _SharedReads(_read_bids, size=256, max_age=None)
 
 
 async def _fill(feed: LotFeed, state: LotLiveState) -> list:
@@ -251,10 +244,7 @@ async def _fill(feed: LotFeed, state: LotLiveState) -> list:
     out: list = []
     while True:
         missing = await _fills.get(
-            lot_id=state.lot_id,
-            session_id=state.session_id,
-            after_seq=feed.last_seq(state.lot_id),
-            upto_seq=state.last_seq,
+            (state.lot_id, state.session_id, feed.last_seq(state.lot_id), state.last_seq)
         )
         out += feed.heal(state, missing)
         if not missing or feed.last_seq(state.lot_id) >= state.last_seq:
@@ -291,7 +281,7 @@ async def _watch(
 
 
 async def _feed(inbox: Inbox, key: tuple, after, interval: float, single_lot: bool, loop):
-    states = await _read_states(key)
+    states = await _read_states(*key)
     if single_lot and not states:
         raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
     feed = LotFeed(states, after)
