@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 import schema  # noqa: F401  (the schema imports the subscriptions, in its order)
-from subscriptions.lots import _SharedReads
+from subscriptions.lot_hub import _SharedReads
 
 
 def _counting():
