@@ -250,6 +250,10 @@ class LotHub:
         self._tasks.append(self.loop.create_task(self._run()))
 
     async def close(self) -> None:
+        # Leave the group first: after a mass disconnect the layer's connection has an
+        # unsubscribe to send for every socket's channel, and this one should not wait
+        # behind them (nor behind this hub's own channel's).
+        await self._leave_group()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -259,6 +263,9 @@ class LotHub:
                 pass
             except Exception:  # already logged by the task
                 pass
+        await self._leave_group()  # in case it was joining meanwhile (a no-op otherwise)
+
+    async def _leave_group(self) -> None:
         if self._channel is not None:
             try:
                 await self.layer.group_discard(self.group, self._channel)
