@@ -317,10 +317,12 @@ class LotHub:
         messages = inbox.messages
         while messages:
             ready += keeper.take(messages.popleft(), loop.time())
-        ready += await keeper.heal(loop)
-        if ready:
+        if ready:  # before healing reads from the database (which may fail)
             await self._hand_on(ready)
-        else:  # nothing handed on; a lot may have joined the session
+        healed = await keeper.heal(loop)
+        if healed:
+            await self._hand_on(healed)
+        else:  # nothing more handed on; a lot may have joined the session
             self.sent_feed = self.feed.copy()
 
     # -- watchers --------------------------------------------------------------------------

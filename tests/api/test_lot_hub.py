@@ -297,3 +297,22 @@ async def test_a_cohort_that_cannot_be_rendered_goes_on_by_itself_from_where_it_
     while broken.inbox.messages:
         own += broken.keeper.take(broken.inbox.messages.popleft(), 0.0)
     assert [e.seq for e in own] == [1, 2]  # its own task sends them the usual way, in order
+
+
+async def test_events_taken_before_a_failed_comparison_still_go_out(rendered, monkeypatch):
+    hub = _hub(0)
+    hub.keeper = lot_hub.FeedKeeper(hub.feed, hub.key, healed_at=-10.0)  # a comparison is due
+    frames = []
+    hub.attach(LotFeed({1: _State(0)}), _sender(frames, ("c",)))
+
+    async def unreachable(key):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(lot_hub.states, "get", unreachable)
+    hub._inbox.put(_bidplaced(1))
+
+    with pytest.raises(RuntimeError):
+        await hub._step()
+
+    assert _seqs(frames) == [1]
+    assert hub.sent_feed.last_seq(1) == 1
