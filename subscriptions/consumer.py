@@ -40,7 +40,6 @@ from live.events import MESSAGE_TYPE, LiveEvent
 from schema.context import Context
 
 from . import fanout
-from .inbox import LOT_EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -150,18 +149,11 @@ class PlatformGraphQLWSConsumer(GraphQLWSConsumer):
             self._recheck = asyncio.ensure_future(self._recheck_credential())
         return UNSET
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.lot_inboxes: set = set()  # the lot feeds of this socket (subscriptions/inbox.py)
-
     async def dispatch(self, message) -> None:
         if message.get("type") == MESSAGE_TYPE:
-            body = message.get("event") or {}
-            kind = body.get("type")
-            if kind in LOT_EVENT_TYPES:  # to the socket's lot feeds only (nobody else reads them)
-                for inbox in self.lot_inboxes:
-                    inbox.put(message)
-                return
+            # (Lot events never come here: each process's lot hub receives them once and
+            # writes to its watchers' sockets itself, subscriptions/lot_hub.py.)
+            kind = (message.get("event") or {}).get("type")
             if kind == CredentialsRevoked.TYPE:
                 event = LiveEvent.from_message(message)
                 if (

@@ -3,10 +3,11 @@ a process, and the same text is handed to every socket whose subscription asked 
 
 graphql-core would run the whole selection set again for every subscriber and event, and
 Strawberry would wrap each result in its extension hooks before it is encoded per socket:
-two thirds of the CPU of a busy lot. Here a subscription resolver (``lotEvents``,
-``sessionEvents``) still decides per socket *which* events to hand on and in what order
-(``LotFeed``: order, ``afterSeq`` replay, de-duplication, healing); for each one it calls
-:func:`send`, which renders the event once and writes it to the socket itself. What cannot
+two thirds of the CPU of a busy lot. Here the lot hub (``subscriptions/lot_hub.py``) writes
+each event's text, rendered once per cohort (:func:`rendering`; a :class:`Sender` per
+subscription), to every socket in step with it; a watcher that is not in step decides by
+itself which events to hand on (``LotFeed``) and calls :func:`send` for each, which renders
+the event once and writes it to the socket. What cannot
 be shared goes the usual way (the subscription yields it): snapshots and ticks (their
 ``serverTime`` is per socket), results with errors (their messages follow the socket's
 language; they also pass the error masking), and any operation not run by our socket
@@ -209,6 +210,62 @@ async def send(info, event) -> bool:
     _delivered(plan_.field).inc()
     await context.request.send(text_data=_frame_head(operation.id) + text + "}")
     return True
+
+
+@dataclass(frozen=True, eq=False)
+class Sender:
+    """What a lot hub needs to write one socket's frames itself (subscriptions/lot_hub.py):
+    the subscription's rendering inputs and the socket's send below the session wrapper."""
+
+    operation: object  # the graphql-transport-ws operation
+    plan: Plan
+    cohort: tuple  # what its renderings depend on besides the event: (plan, values, viewer)
+    head: str  # the frame up to its payload
+    send: object  # the server's ASGI send
+    schema: object
+    context: object
+
+
+def sender(info, send) -> Sender | None:
+    """The subscription's Sender for ``send``, or None when its frames cannot be written
+    for it (not run by our socket handler, or not one root field)."""
+    operation = current_operation.get(None)
+    if operation is None:
+        return None
+    plan_ = plan(operation.query, operation.operation_name)
+    if plan_ is None or plan_.field != info.field_name:
+        return None
+    key = key_for(plan_, None, operation.variables, info.context)
+    return Sender(
+        operation=operation,
+        plan=plan_,
+        cohort=key[1:],
+        head=_frame_head(operation.id),
+        send=send,
+        schema=info.schema._schema,
+        context=info.context,
+    )
+
+
+def rendering(sender_: Sender, event) -> str | None:
+    """The ``next`` payload of ``event`` for the sender's cohort (rendered once per
+    process), or None when it must go the usual way."""
+    try:
+        key = (event, *sender_.cohort)
+        text = renderings.get(key)
+    except TypeError:  # an event with a list or a dict: no key
+        return None
+    if text is None:
+        operation = sender_.operation
+        text = render(sender_.plan, event, sender_.schema, operation.variables, sender_.context)
+        if text is None:
+            return None
+        renderings.put(key, text)
+    return text
+
+
+def delivered_counter(field: str):
+    return _delivered(field)
 
 
 @lru_cache(maxsize=64)

@@ -11,6 +11,7 @@ feed with each lot's live state (``LotLiveState``) and fills the gaps with
 outage, without reconnecting.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from auctions.events import BidPlaced, LotEnded, LotEvent, LotPhaseChanged
@@ -44,6 +45,40 @@ class LotFeed:
             )
             for lot_id, state in states.items()
         }
+
+    def copy(self) -> "LotFeed":
+        """An independent feed at the same position (a lot hub's, for a watcher that goes
+        on by itself)."""
+        other = LotFeed({})
+        other.lots = {
+            lot_id: dataclasses.replace(
+                position, held=dict(position.held), waiting=list(position.waiting)
+            )
+            for lot_id, position in self.lots.items()
+        }
+        return other
+
+    def same_position(self, other: "LotFeed") -> bool:
+        """Whether this feed has handed on just what ``other`` has (every lot's last seq,
+        phase and end) and holds nothing back."""
+        if self.lots.keys() != other.lots.keys():
+            return False
+        for lot_id, mine in self.lots.items():
+            theirs = other.lots[lot_id]
+            if mine.held or mine.waiting:
+                return False
+            if (mine.delivered, mine.phase, mine.ended) != (
+                theirs.delivered,
+                theirs.phase,
+                theirs.ended,
+            ):
+                return False
+        return True
+
+    def first_gap_since(self) -> float | None:
+        """Since when the oldest gap waits, or None."""
+        since = [p.gap_since for p in self.lots.values() if p.gap_since is not None]
+        return min(since) if since else None
 
     def watches(self, lot_id: int) -> bool:
         return lot_id in self.lots

@@ -4,7 +4,6 @@ every bid exactly once, in order."""
 
 import asyncio
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -16,7 +15,7 @@ from strawberry import relay
 from auctions import events
 from auctions.events import lot_group, session_group
 from auctions.models import AuctionSession, Lot
-from auctions.selectors import LotLiveState, bids_placed_between, lot_live_states
+from auctions.selectors import LotLiveState
 from kernel.clock import now
 from kernel.errors import CommonErrorCode, DomainError
 from resolvers.ids import decode_id
@@ -24,15 +23,8 @@ from schema.auctions import LotPhaseEnum, LotResultEnum, LotWinnerType
 from schema.context import Info
 from schema.errors import client_error
 
-from . import fanout
-from .inbox import Inbox, decoded
+from . import fanout, lot_hub
 from .lot_feed import LotFeed
-
-# The message type the feeds' listen_to_channel waits for: none (see _watch).
-GROUPS_ONLY = "lot_feed.groups_only"
-# How often a watcher compares its feed with the database (one query per lot or session
-# per process and period, shared by every watcher of it in the process).
-HEAL_EVERY_SECONDS = 1.0
 
 
 def _lot_gid(root) -> relay.GlobalID:
@@ -175,92 +167,6 @@ class LotSeqInput:
     seq: int = strawberry.field(description="The last bid seq you have of it (0: none).")
 
 
-class _StatesCache:
-    """Per process: each watched lot's (or session's) live state, read at most once per
-    HEAL_EVERY_SECONDS however many sockets watch it."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[float, asyncio.Future]] = {}
-
-    async def get(self, key: tuple) -> dict[int, LotLiveState]:
-        loop = asyncio.get_running_loop()
-        entry = self._entries.get(key)
-        if entry is not None:
-            read_at, future = entry
-            if future.get_loop() is loop and (
-                not future.done() or loop.time() - read_at < HEAL_EVERY_SECONDS
-            ):
-                return await asyncio.shield(future)
-        future = loop.create_task(_read_states(key))
-        self._entries[key] = (loop.time(), future)
-        try:
-            return await asyncio.shield(future)
-        except Exception:
-            self._entries.pop(key, None)
-            raise
-
-
-_states = _StatesCache()
-
-
-async def _read_states(key: tuple) -> dict[int, LotLiveState]:
-    kind, pk = key
-    filters = {"lot_id": pk} if kind == "lot" else {"session_id": pk}
-    return await database_sync_to_async(lot_live_states)(at=now(), **filters)
-
-
-class _FillsCache:
-    """Per process: the bids of a lot between two seqs, read once however many sockets ask
-    for the same range (accepted bids never change). When a bid commits, every watcher
-    whose live event is still in its queue at the next comparison finds itself behind by
-    that bid: a thousand watchers asked the database the same question, one query each on
-    the one thread Channels runs database calls on, and every request of the process
-    waited behind them."""
-
-    SIZE = 256
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple, asyncio.Future] = {}
-
-    async def get(self, *, lot_id: int, session_id: int, after_seq: int, upto_seq: int) -> list:
-        loop = asyncio.get_running_loop()
-        key = (lot_id, after_seq, upto_seq)
-        future = self._entries.get(key)
-        if future is None or future.get_loop() is not loop:
-            future = loop.create_task(
-                _bids_between(
-                    lot_id=lot_id, session_id=session_id, after_seq=after_seq, upto_seq=upto_seq
-                )
-            )
-            self._entries[key] = future
-            while len(self._entries) > self.SIZE:
-                self._entries.pop(next(iter(self._entries)))
-        try:
-            return await asyncio.shield(future)
-        except Exception:
-            self._entries.pop(key, None)
-            raise
-
-
-_bids_between = database_sync_to_async(bids_placed_between)
-_fills = _FillsCache()
-
-
-async def _fill(feed: LotFeed, state: LotLiveState) -> list:
-    """Everything the database has that the feed has not handed on, in order."""
-    out: list = []
-    while True:
-        missing = await _fills.get(
-            lot_id=state.lot_id,
-            session_id=state.session_id,
-            after_seq=feed.last_seq(state.lot_id),
-            upto_seq=state.last_seq,
-        )
-        out += feed.heal(state, missing)
-        if not missing or feed.last_seq(state.lot_id) >= state.last_seq:
-            return out
-
-
 async def _watch(
     info: Info,
     *,
@@ -270,83 +176,70 @@ async def _watch(
     tick_seconds: int,
     single_lot: bool,
 ):
+    """A watcher's own task: its snapshot and replay, then what its hub does not send for
+    it (subscriptions/lot_hub.py): its ticks, and everything while it is not in step."""
     interval = min(max(tick_seconds, 1), 60)
     consumer = info.context.request
     loop = asyncio.get_running_loop()
-    inbox = Inbox()
-    consumer.lot_inboxes.add(inbox)  # lot events reach it from here on (see inbox.py)
+    # The hub has joined the group and read the state: this watcher's own read below
+    # comes after, so nothing committed in between is missed (what arrives twice is
+    # handed on once).
+    hub = await lot_hub.hubs.join(key, group, consumer.channel_layer)
+    watcher = None
     try:
-        # Join the group first, then read the state: nothing committed in between is
-        # missed (what arrives twice is handed on once). listen_to_channel only joins and
-        # leaves the group here (counting the socket's other subscriptions of it): it
-        # listens for a message type nobody sends, so no queue fills up unread.
-        async with (
-            consumer.listen_to_channel(GROUPS_ONLY, groups=[group]),
-            aclosing(_feed(inbox, key, after, interval, single_lot, loop)) as feed,
-        ):
-            async for item in feed:
+        states = await lot_hub.read_states(*key)
+        if single_lot and not states:
+            raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
+        feed = LotFeed(states, after)
+        for state in states.values():
+            yield _Snapshot(state)
+        for state in states.values():
+            for item in await lot_hub.fill(feed, state):
                 yield item
-    finally:
-        consumer.lot_inboxes.discard(inbox)
-
-
-async def _feed(inbox: Inbox, key: tuple, after, interval: float, single_lot: bool, loop):
-    states = await _read_states(key)
-    if single_lot and not states:
-        raise client_error(DomainError(CommonErrorCode.NOT_FOUND, field="lotId"))
-    feed = LotFeed(states, after)
-    for state in states.values():
-        yield _Snapshot(state)
-    for state in states.values():
-        for item in await _fill(feed, state):
-            yield item
-    if single_lot and feed.all_ended():
-        return
-    last_sent = last_healed = loop.time()
-    # lot -> the state that showed this feed behind, and when: what the live path has not
-    # delivered a period later is filled from the database. Filling at once would read
-    # from the database what is merely still queued for this socket: right after every
-    # commit, for every watcher of the lot.
-    behind: dict[int, tuple[LotLiveState, float]] = {}
-    while True:
-        wake = min(last_sent + interval, last_healed + HEAL_EVERY_SECONDS)
-        await inbox.wait(max(0.0, wake - loop.time()))
-        ready: list = []
-        messages = inbox.messages
-        while messages:
-            event = decoded.event(messages.popleft())
-            # A lot added to the session later joins at the next comparison below (it
-            # has no bids yet: lots are added before bidding opens).
-            if isinstance(event, events.LotEvent) and feed.watches(event.lot_id):
-                ready += feed.push(event, now=loop.time())
-        due = feed.gaps_due(now=loop.time())
-        if due or loop.time() - last_healed >= HEAL_EVERY_SECONDS:
-            last_healed = loop.time()
-            for lot_id, (state, seen) in list(behind.items()):
-                if lot_id in due or loop.time() - seen >= HEAL_EVERY_SECONDS:
-                    del behind[lot_id]
-                    if feed.behind(state):
-                        ready += await _fill(feed, state)
-            current = await _states.get(key)
-            for lot_id, state in current.items():
-                if not feed.watches(lot_id):
-                    feed.add_lot(state)
-                elif lot_id in due:
-                    behind.pop(lot_id, None)
-                    ready += await _fill(feed, state)
-                elif lot_id not in behind and feed.behind(state):
-                    behind[lot_id] = (state, loop.time())
-        for item in ready:
-            last_sent = loop.time()
-            yield item
         if single_lot and feed.all_ended():
             return
-        if loop.time() - last_sent >= interval:
-            last_sent = loop.time()
+        sender = fanout.sender(info, lot_hub.server_send(consumer))
+        watcher = hub.attach(feed, sender)
+        first_lot = next(iter(states))
+        while True:
+            if watcher.broken:
+                return
+            if single_lot and watcher.all_ended():
+                return
+            if watcher.in_step:  # the hub sends its events; it wakes for its ticks
+                last = watcher.last_sent_at()
+                if loop.time() - last < interval:
+                    await watcher.inbox.wait(last + interval - loop.time())
+                    continue
+            else:
+                keeper = watcher.keeper
+                wake = min(watcher.last_sent + interval, keeper.wake_at())
+                await watcher.inbox.wait(max(0.0, wake - loop.time()))
+                if watcher.in_step or watcher.broken:
+                    continue
+                ready: list = []
+                messages = watcher.inbox.messages
+                while messages:
+                    ready += keeper.take(messages.popleft(), loop.time())
+                ready += await keeper.heal(loop)
+                for item in ready:
+                    watcher.last_sent = loop.time()
+                    yield item
+                if single_lot and keeper.feed.all_ended():
+                    return
+                if hub.try_step_in(watcher):
+                    continue
+                if loop.time() - watcher.last_sent < interval:
+                    continue
+            watcher.last_sent = loop.time()
             if single_lot:
-                yield Tick(server_time=now(), last_seq=feed.last_seq(next(iter(feed.lots))))
+                yield Tick(server_time=now(), last_seq=watcher.last_seq(first_lot))
             else:
                 yield SessionTick(server_time=now())
+    finally:
+        if watcher is not None:
+            hub.detach(watcher)
+        await lot_hub.hubs.leave(hub)
 
 
 @strawberry.type

@@ -10,9 +10,11 @@ same (any number of local processes, each publishing and receiving) with no serv
 
 Each ``group_send`` delivers to this process's members at once and appends the message to
 the relay; every process that has group members tails the relay (``poll_interval``) and
-delivers what the others wrote. Rows older than ``retention`` seconds are deleted. Group
-membership never expires here: members are removed when their consumer ends, in-process,
-so the in-memory layer's 24 h group expiry would only cut off long-lived sockets.
+delivers what the others wrote; while it has none it only follows the relay's head, so a
+group joined later is not handed what was written before. Rows older than ``retention``
+seconds are deleted. Group membership never expires here: members are removed when their
+consumer ends, in-process, so the in-memory layer's 24 h group expiry would only cut off
+long-lived sockets.
 
 For production use Redis (``REDIS_URL``): this relay is for one machine and development.
 """
@@ -126,9 +128,13 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
         last_id = await self._on_relay_thread(self._head)
         while True:
             await asyncio.sleep(self.poll_interval)
-            if not self.groups:
-                continue
             try:
+                if not self.groups:
+                    # Nobody here listens: keep up with the relay's head, so that a group
+                    # joined later starts from now and is not handed rows written while
+                    # nobody listened (up to ``retention`` old: long before its snapshot).
+                    last_id = await self._on_relay_thread(self._head)
+                    continue
                 rows = await self._on_relay_thread(self._after, last_id)
             except sqlite3.Error:
                 logger.exception("live relay unreadable; retrying")

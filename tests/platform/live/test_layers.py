@@ -60,3 +60,21 @@ async def test_group_membership_does_not_expire_on_a_long_lived_socket(tmp_path,
     await layer.group_send("lot.1", MESSAGE)
 
     assert await _receive(layer, channel) == MESSAGE
+
+
+async def test_a_group_joined_later_gets_nothing_written_while_nobody_listened(tmp_path):
+    relay = str(tmp_path / "relay.sqlite3")
+    here = EmbeddedChannelLayer(relay_path=relay, poll_interval=0.02)
+    elsewhere = EmbeddedChannelLayer(relay_path=relay)  # another process's layer
+    channel = await here.new_channel()
+    await here.group_add("lot.1", channel)
+    await asyncio.sleep(0.1)  # the reader runs
+    await here.group_discard("lot.1", channel)  # nobody here listens any more
+
+    await elsewhere.group_send("lot.1", MESSAGE)  # written while nobody listened
+    await asyncio.sleep(0.3)  # the reader polls meanwhile
+    await here.group_add("lot.1", channel)
+    later = {"type": "platform.event", "event": {"type": "lot.bid", "seq": 2}}
+    await elsewhere.group_send("lot.1", later)
+
+    assert await _receive(here, channel) == later  # not the first, long before the join
