@@ -5,11 +5,12 @@ more CPU than the database took to answer them: the statements of an accepted bi
 written out here instead (three on PostgreSQL: the snapshot, the lock, the bids' INSERT
 with the lot's UPDATE; the INSERT and the UPDATE are two on SQLite), built once per
 database vendor from the models' own table and column names, and run on Django's
-``connection.cursor()`` (so transactions, the pool, query capture and test isolation are
-Django's as before). What differs between PostgreSQL and SQLite is kept to four things:
-the clock (``Now()``'s SQL), ``FOR UPDATE OF`` (SQLite's IMMEDIATE transactions hold the
-write lock from BEGIN), the one-statement write, and the values SQLite returns (amounts
-as numbers, times as naive UTC), which :func:`money` and :func:`aware` read the way the
+connection (so transactions, the pool, query capture and test isolation are Django's as
+before; on PostgreSQL through a cursor that binds on the server, :func:`_cursor`). What
+differs between PostgreSQL and SQLite is kept to four things: the clock (``Now()``'s
+SQL), ``FOR UPDATE OF`` (SQLite's IMMEDIATE transactions hold the write lock from BEGIN),
+the one-statement write, and the values SQLite returns (amounts as numbers, times as
+naive UTC), which :func:`money` and :func:`aware` read the way the
 ORM's converters do.
 
 Everything a row read here feeds (the lot returned to the API, its session, the bid) is a
@@ -27,6 +28,28 @@ from django.db import connection
 from auctions.models import AuctionSession, Bid, Lot, LotPull, LotPullStatus, Registration, Season
 from kernel.clock import now
 from kernel.money import FEN
+
+
+def _cursor():
+    """A cursor for these statements: Django's, and on PostgreSQL one that binds its
+    parameters on the server.
+
+    Django's psycopg cursors bind client-side (the values written into the SQL text), so
+    PostgreSQL parses and plans each statement anew; a server-binding psycopg cursor on the
+    same connection sends the text and the values apart, and psycopg prepares a statement
+    it has run five times on a connection (the pool keeps connections, so a busy process
+    plans each of these once per connection). Same connection, same transaction, Django's
+    wrapper (query logging, capture in tests). Behind PgBouncer in transaction mode
+    (``DATABASE_PGBOUNCER``) a prepared statement may meet another server connection:
+    Django's cursor there."""
+    if connection.vendor != "postgresql" or settings.DATABASES[connection.alias].get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    ):
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
 def _table(model) -> str:
@@ -119,7 +142,7 @@ def snapshot(*, user_id: int, lot_id: int, key: str) -> dict | None:
     a snapshot of the lot, the database clock, the bid already placed with ``key``, and
     whether a pull of the lot is pending."""
     sql = _snapshot_sql(connection.vendor, _clock_sql())
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, (key, LotPullStatus.PENDING.value, lot_id, user_id))
         row = cursor.fetchone()
     if row is None:
@@ -194,7 +217,7 @@ def locked_lot(lot_id: int, *, registration_id: int | None = None, key: str = ""
         _lock_clause(),
     )
     params = (registration_id, key, lot_id) if replay else (lot_id,)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -310,7 +333,7 @@ def write(lot: Lot, bids: list[Bid], *, has_proxies: bool = False) -> None:
         adapt(lot.ends_at) if name == "ends_at" else getattr(lot, name) for name in fields
     ]
     vendor = connection.vendor
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         if vendor == "postgresql" and 0 < len(bids) <= _ROWS_PER_INSERT:
             cursor.execute(
                 _write_sql(vendor, len(bids), fields), [*_bid_params(bids), *lot_params, lot.pk]
