@@ -14,9 +14,12 @@ Rows:
   (``SELECT ... FOR UPDATE``, ``UPDATE`` the lot, ``INSERT`` the bid, ``COMMIT``) (>= 0.25).
   The service and GraphQL run, one thread, as Daphne runs a request's sync code: in
   asgiref's thread of a running event loop (:func:`under_event_loop`), so the live events
-  published after commit go out on that loop. Beside it, for information, the service
-  where no event loop runs (a worker process, a script): there asgiref's
-  ``async_to_sync`` starts a thread and an event loop for every publish;
+  published after commit go out on that loop, through the Redis pub/sub layer as in
+  production (``--redis``, a channel-layer prefix of the run's own). Beside it, for
+  information, the service where no event loop runs (a worker process, a script: its
+  events go through the process's one background loop, ``live.events._background_loop``),
+  and the same three statements in raw psycopg on the product's tables (the ``same``
+  floor: the database's own work for them);
 - SQL statements per accepted bid (<= 5);
 - a hot lot over HTTP (``hot``): ``--hot-clients`` clients (threads of this process, one
   keep-alive connection and one approved bidder each) race on one lot under one Daphne
@@ -492,8 +495,7 @@ def bid_table(bids: dict) -> list[tuple]:
             lambda r: None,
         ),
         _ratio_row(
-            "bid service where no event loop runs (a worker's context: a thread and a loop"
-            " per publish) vs raw psycopg (tx/s)",
+            "bid service where no event loop runs (a worker's context) vs raw psycopg (tx/s)",
             bids["service_no_loop"],
             bids["raw"],
             "-",
@@ -683,7 +685,10 @@ def main() -> None:
         name, url = bidding.database_create(args.server)
         try:
             with tempfile.TemporaryDirectory() as media:
-                bidding.setup_django(url, None, media)
+                # The bids' live events through Redis, as in production, under a prefix
+                # of this run's own (pub/sub channels are shared by every database).
+                os.environ["CHANNEL_LAYER_PREFIX"] = f"floors{os.getpid()}"
+                bidding.setup_django(url, args.redis, media)
                 lot, pairs = bidding.prepare(1)
                 if "bids" in only:
                     bids = bid_rows(lot, pairs, args.bids, args.rounds)

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import threading
 import typing
 import weakref
 from collections import deque
@@ -23,7 +24,7 @@ from types import UnionType
 from typing import Any, ClassVar, Self
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,43 @@ def _serving_loop() -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
 
 
+# Sends from code that no loop serves wait this long at most (a Redis that does not answer
+# must not stall the worker for good; the send goes on in the background and is logged).
+BACKGROUND_SEND_TIMEOUT = 10.0
+_background: tuple[asyncio.AbstractEventLoop, threading.Thread, int] | None = None
+_background_lock = threading.Lock()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process on a daemon thread, for the sends of code that no loop
+    serves (the worker, a management command). A channel layer keeps its connections per
+    event loop: ``async_to_sync`` made a loop per publish, so every publish opened (and
+    closed) a Redis connection of its own."""
+    global _background
+    with _background_lock:
+        pid = os.getpid()
+        if _background is None or _background[2] != pid or not _background[1].is_alive():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="live-events", daemon=True)
+            thread.start()
+            _background = (loop, thread, pid)
+        return _background[0]
+
+
+def _send_from_sync(layer, wire) -> None:
+    """Send ``wire`` before returning, from a thread that no loop serves."""
+    if isinstance(layer, InMemoryChannelLayer):
+        # The embedded layer's members live on the loops that added them (tests, the
+        # development server); its relay writes on a thread of its own: a loop per call.
+        async_to_sync(_send_all)(layer, wire)
+        return
+    future = asyncio.run_coroutine_threadsafe(_send_all(layer, wire), _background_loop())
+    try:
+        future.result(timeout=BACKGROUND_SEND_TIMEOUT)
+    except TimeoutError:
+        logger.error("live events not sent within %ss: left to finish", BACKGROUND_SEND_TIMEOUT)
+
+
 def _hand_to(loop: asyncio.AbstractEventLoop, layer, wire) -> None:
     sender = _senders.get(loop)
     if sender is None:
@@ -168,7 +206,8 @@ def publish(messages: list[tuple[str, LiveEvent]]) -> None:
     request goes on without waiting for them (waiting was about half of an accepted bid's
     CPU: the hop to the loop, the GIL back and forth); one sender per loop keeps them in the
     order they were handed. Where no loop serves the thread (the worker, a script) they are
-    sent before ``publish``'s callback returns, as before."""
+    sent before ``publish``'s callback returns, through one loop of the process's own
+    (:func:`_background_loop`) so that a Redis layer keeps its connection."""
     if not messages:
         return
     wire = [(group, event.to_message()) for group, event in messages]
@@ -179,12 +218,12 @@ def publish(messages: list[tuple[str, LiveEvent]]) -> None:
             return
         loop = _serving_loop()
         if loop is None:
-            async_to_sync(_send_all)(layer, wire)
+            _send_from_sync(layer, wire)
             return
         try:
             loop.call_soon_threadsafe(_hand_to, loop, layer, wire)
         except RuntimeError:  # the loop closed in between (shutdown): send from here
-            async_to_sync(_send_all)(layer, wire)
+            _send_from_sync(layer, wire)
 
     # robust: the change is committed whatever happens to the live events (a Redis outage
     # must not turn a saved bid into an error, nor skip the callbacks after this one).

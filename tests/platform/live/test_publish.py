@@ -100,3 +100,63 @@ def test_where_no_loop_serves_the_thread_the_sends_go_before_publish_returns(lay
     publish([("lot.1", Ping(n=7))])
 
     assert recording.sent == [("lot.1", 7)]
+
+
+@pytest.fixture
+def redis_layer(monkeypatch):
+    """The production layer (channels-redis pub/sub) on this suite's Redis, with a prefix of
+    this test's own; counts the per-loop layers (each holds a Redis connection) it makes."""
+    import os
+    import uuid
+
+    from channels_redis import pubsub
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs REDIS_URL (the production configuration)")
+    made = []
+    original = pubsub.RedisPubSubLoopLayer.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pubsub.RedisPubSubLoopLayer, "__init__", counting)
+    layer = pubsub.RedisPubSubChannelLayer(hosts=[url], prefix=f"t{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    return layer, made
+
+
+def test_the_worker_sends_through_one_loop_and_connection(redis_layer):
+    layer, made = redis_layer
+    received = []
+
+    async def listen(ready: asyncio.Event, done: asyncio.Event):
+        channel = await layer.new_channel()
+        await layer.group_add("lot.9", channel)
+        ready.set()
+        while len(received) < 20:
+            received.append((await layer.receive(channel))["event"]["n"])
+        done.set()
+
+    loop = asyncio.new_event_loop()
+    import threading
+
+    ready, done = asyncio.Event(), asyncio.Event()
+    listener = threading.Thread(target=loop.run_until_complete, args=(listen(ready, done),))
+    listener.start()
+    try:
+        while not ready.is_set():  # set on the listener's loop; read here only
+            listener.join(0.05)
+        before = len(made)
+
+        for n in range(20):  # as the worker publishes: no loop serves this thread
+            publish([("lot.9", Ping(n=n))])
+
+        listener.join(10)
+        assert received == list(range(20))
+        assert len(made) - before == 1  # one loop layer (one connection) for the 20 sends
+    finally:
+        if listener.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            listener.join(5)
