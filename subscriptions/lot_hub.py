@@ -119,9 +119,11 @@ states = _SharedReads(read_states, size=1024, max_age=HEAL_EVERY_SECONDS)
 fills = _SharedReads(_read_bids, size=256, max_age=None)
 
 
-async def fill(feed: LotFeed, state: LotLiveState) -> list:
-    """Everything the database has that the feed has not handed on, in order."""
-    out: list = []
+async def fill(feed: LotFeed, state: LotLiveState, out: list | None = None) -> list:
+    """Everything the database has that the feed has not handed on, in order, appended to
+    ``out`` as it comes: the feed counts what it returns as handed on, so if a later read
+    fails, what came before is still in the caller's list."""
+    out = [] if out is None else out
     while True:
         missing = await fills.get(
             (state.lot_id, state.session_id, feed.last_seq(state.lot_id), state.last_seq)
@@ -158,26 +160,28 @@ class FeedKeeper:
         gap = self.feed.first_gap_since()
         return wake if gap is None else min(wake, gap + GAP_GRACE_SECONDS)
 
-    async def heal(self, loop) -> list:
-        """What the database has for this feed if a comparison or a fill is due, in order."""
+    async def heal(self, loop, ready: list | None = None) -> list:
+        """What the database has for this feed if a comparison or a fill is due, in order,
+        appended to ``ready`` as it comes (see :func:`fill`: if a read fails, what the feed
+        has already counted as handed on is in the caller's list)."""
+        ready = [] if ready is None else ready
         feed, behind = self.feed, self._behind
         due = feed.gaps_due(now=loop.time())
         if not due and loop.time() - self.healed_at < HEAL_EVERY_SECONDS:
-            return []
+            return ready
         self.healed_at = loop.time()
-        ready: list = []
         for lot_id, (state, seen) in list(behind.items()):
             if lot_id in due or loop.time() - seen >= HEAL_EVERY_SECONDS:
                 del behind[lot_id]
                 if feed.behind(state):
-                    ready += await fill(feed, state)
+                    await fill(feed, state, ready)
         current = await states.get(self.key)
         for lot_id, state in current.items():
             if not feed.watches(lot_id):
                 feed.add_lot(state)
             elif lot_id in due:
                 behind.pop(lot_id, None)
-                ready += await fill(feed, state)
+                await fill(feed, state, ready)
             elif lot_id not in behind and feed.behind(state):
                 behind[lot_id] = (state, loop.time())
         return ready
@@ -319,7 +323,13 @@ class LotHub:
             ready += keeper.take(messages.popleft(), loop.time())
         if ready:  # before healing reads from the database (which may fail)
             await self._hand_on(ready)
-        healed = await keeper.heal(loop)
+        healed: list = []
+        try:
+            await keeper.heal(loop, healed)
+        except Exception:
+            if healed:  # what the database gave before the read that failed
+                await self._hand_on(healed)
+            raise
         if healed:
             await self._hand_on(healed)
         else:  # nothing more handed on; a lot may have joined the session
@@ -392,7 +402,11 @@ class LotHub:
         passes = [list(members) for members in self.in_step.values()]
         for members in passes:
             sender = members[0].sender
-            texts = [fanout.rendering(sender, event) for event in ready]
+            try:
+                texts = [fanout.rendering(sender, event) for event in ready]
+            except Exception:  # the position has moved on: they must not lose the batch
+                logger.exception("lot hub %s: a rendering failed", self.group)
+                texts = [None]
             if None in texts:  # errors: the usual way, per socket, in order
                 for watcher in members:
                     self._step_out(watcher, before, ready)

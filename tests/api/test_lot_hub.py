@@ -316,3 +316,53 @@ async def test_events_taken_before_a_failed_comparison_still_go_out(rendered, mo
 
     assert _seqs(frames) == [1]
     assert hub.sent_feed.last_seq(1) == 1
+
+
+class _RowState(_State):
+    """A lot's row as a comparison reads it: two bids the live path never delivered."""
+
+    def __init__(self, last_seq):
+        super().__init__(last_seq)
+        self.phase = self.published_phase = "BIDDING"
+        self.result = ""
+
+
+async def test_bids_filled_before_a_failed_read_still_go_out(rendered, monkeypatch):
+    hub = _hub(0)
+    hub.keeper = lot_hub.FeedKeeper(hub.feed, hub.key, healed_at=-10.0)  # a comparison is due
+    hub.keeper._behind[1] = (_RowState(2), -10.0)  # seen behind a period ago: filled now
+    frames = []
+    hub.attach(LotFeed({1: _State(0)}), _sender(frames, ("c",)))
+
+    async def bids(key):
+        return [_bidplaced(1), _bidplaced(2)]
+
+    async def unreachable(key):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(lot_hub.fills, "get", bids)
+    monkeypatch.setattr(lot_hub.states, "get", unreachable)
+
+    with pytest.raises(RuntimeError):
+        await hub._step()
+
+    assert _seqs(frames) == [1, 2]  # the feed counted them as handed on: they went out
+    assert hub.sent_feed.last_seq(1) == 2
+
+
+async def test_a_cohort_whose_rendering_raises_goes_on_by_itself(rendered, monkeypatch):
+    hub = _hub(0)
+    frames = []
+    watcher = hub.attach(LotFeed({1: _State(0)}), _sender(frames, ("c",)))
+
+    def failing(sender, event):
+        raise ValueError("a resolver broke")
+
+    monkeypatch.setattr(fanout, "rendering", failing)
+    await hub._hand_on(_pushed(hub, 1))
+
+    assert frames == [] and not watcher.in_step and watcher.last_seq(1) == 0
+    own = []
+    while watcher.inbox.messages:
+        own += watcher.keeper.take(watcher.inbox.messages.popleft(), 0.0)
+    assert [e.seq for e in own] == [1]  # its own task sends it the usual way
