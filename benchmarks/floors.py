@@ -79,10 +79,9 @@ def _timed(function, count: int) -> tuple[float, float]:
 def under_event_loop(function, *args):
     """Run ``function`` as Daphne runs a request's sync code: in asgiref's thread for the
     sync code of a running event loop. ``async_to_sync`` in it (the live events' publish
-    after commit) then hands its coroutine to that loop; called where no loop runs, it
-    starts a thread and an event loop of its own for each call (and a channel layer
-    connection per loop). Returns the function's result and the wall time until the live
-    events it handed to the loop have been sent."""
+    after commit) then hands its coroutine to that loop and waits for it (where no loop
+    runs, the events go through the process's background loop instead). Returns the
+    function's result and its wall time."""
     import asyncio
 
     from asgiref.sync import sync_to_async
@@ -96,11 +95,8 @@ def under_event_loop(function, *args):
             connections.close_all()  # this thread's connection
 
     async def main():
-        from live.events import flush
-
         started = time.perf_counter()
         result = await sync_to_async(run, thread_sensitive=True)()
-        await flush()  # the live events handed to the loop are part of the work
         return result, time.perf_counter() - started
 
     return asyncio.run(main())

@@ -163,6 +163,13 @@ if DATABASE_URL:
     if env_bool("DATABASE_PGBOUNCER", False):
         # Transaction pooling: a cursor WITH HOLD would outlive its server connection.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # psycopg prepares a statement a connection has run this many times. Only cursors
+        # that bind on the server prepare (Django's bind client-side and never do): the bid
+        # path's (auctions.services.bid_rows), whose statements are then planned once per
+        # pooled connection. Off behind PgBouncer (a statement prepared on one server
+        # connection would be looked for on another).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -15,8 +15,8 @@ import logging
 import os
 import threading
 import typing
-import weakref
 from collections import deque
+from concurrent.futures import Future
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -114,46 +114,38 @@ async def _send_all(layer, wire: list[tuple[str, dict]]) -> None:
             logger.exception("live event to %s not sent", group)
 
 
-class _LoopSender:
-    """The sends handed to one event loop, sent in the order they were handed, by one task
-    at a time. Touched only on its loop (``call_soon_threadsafe``)."""
+class _OrderedSender:
+    """The sends handed to the background loop, sent one batch at a time in the order they
+    were handed (a batch that outlived its caller's wait must not be overtaken by the next
+    one). Touched only on its loop (``call_soon_threadsafe``)."""
 
     def __init__(self) -> None:
-        self.pending: deque[tuple[Any, list[tuple[str, dict]]]] = deque()
+        self.pending: deque[tuple[Any, list[tuple[str, dict]], Future]] = deque()
         self.task: asyncio.Task | None = None
 
-    def put(self, layer, wire: list[tuple[str, dict]]) -> None:
-        self.pending.append((layer, wire))
+    def put(self, layer, wire: list[tuple[str, dict]], done: Future) -> None:
+        self.pending.append((layer, wire, done))
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         while self.pending:
-            await _send_all(*self.pending.popleft())
-
-
-_senders: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopSender]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _serving_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop that this sync thread works for (asgiref's ``sync_to_async``
-    thread of a Daphne process), or None (a worker, a script, a sync test)."""
-    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+            layer, wire, done = self.pending.popleft()
+            try:
+                await _send_all(layer, wire)
+            finally:
+                if not done.done():
+                    done.set_result(None)
 
 
 # Sends from code that no loop serves wait this long at most (a Redis that does not answer
 # must not stall the worker for good; the send goes on in the background and is logged).
 BACKGROUND_SEND_TIMEOUT = 10.0
-_background: tuple[asyncio.AbstractEventLoop, threading.Thread, int] | None = None
+_background: tuple[asyncio.AbstractEventLoop, threading.Thread, int, _OrderedSender] | None = None
 _background_lock = threading.Lock()
 
 
-def _background_loop() -> asyncio.AbstractEventLoop:
+def _background_loop() -> tuple[asyncio.AbstractEventLoop, _OrderedSender]:
     """One event loop per process on a daemon thread, for the sends of code that no loop
     serves (the worker, a management command). A channel layer keeps its connections per
     event loop: ``async_to_sync`` made a loop per publish, so every publish opened (and
@@ -165,65 +157,49 @@ def _background_loop() -> asyncio.AbstractEventLoop:
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="live-events", daemon=True)
             thread.start()
-            _background = (loop, thread, pid)
-        return _background[0]
+            _background = (loop, thread, pid, _OrderedSender())
+        return _background[0], _background[3]
 
 
-def _send_from_sync(layer, wire) -> None:
-    """Send ``wire`` before returning, from a thread that no loop serves."""
-    if isinstance(layer, InMemoryChannelLayer):
+def _send(layer, wire) -> None:
+    """Send ``wire`` before returning."""
+    if isinstance(layer, InMemoryChannelLayer) or _in_served_thread():
         # The embedded layer's members live on the loops that added them (tests, the
-        # development server); its relay writes on a thread of its own: a loop per call.
+        # development server). A request's sync code hands the sends to the loop that
+        # serves it (asgiref) and waits: sent before the response, in order.
         async_to_sync(_send_all)(layer, wire)
         return
-    future = asyncio.run_coroutine_threadsafe(_send_all(layer, wire), _background_loop())
+    loop, sender = _background_loop()
+    done: Future = Future()
+    loop.call_soon_threadsafe(sender.put, layer, wire, done)
     try:
-        future.result(timeout=BACKGROUND_SEND_TIMEOUT)
+        done.result(timeout=BACKGROUND_SEND_TIMEOUT)
     except TimeoutError:
         logger.error("live events not sent within %ss: left to finish", BACKGROUND_SEND_TIMEOUT)
 
 
-def _hand_to(loop: asyncio.AbstractEventLoop, layer, wire) -> None:
-    sender = _senders.get(loop)
-    if sender is None:
-        sender = _senders[loop] = _LoopSender()
-    sender.put(layer, wire)
-
-
-async def flush() -> None:
-    """Wait until the sends handed to the running loop so far have gone (a benchmark's
-    timing, a graceful stop)."""
-    sender = _senders.get(asyncio.get_running_loop())
-    while sender is not None and sender.task is not None and not sender.task.done():
-        await asyncio.shield(sender.task)
+def _in_served_thread() -> bool:
+    """Whether this sync thread works for a running event loop (asgiref's ``sync_to_async``
+    thread of a Daphne process) rather than on its own (the worker, a script)."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return False
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop is not None and loop.is_running()
 
 
 def publish(messages: list[tuple[str, LiveEvent]]) -> None:
     """Send each (group, event) once the current transaction commits (at once outside one),
-    in order, from one commit callback.
-
-    In a request served by Daphne the sends are handed to the process's event loop and the
-    request goes on without waiting for them (waiting was about half of an accepted bid's
-    CPU: the hop to the loop, the GIL back and forth); one sender per loop keeps them in the
-    order they were handed. Where no loop serves the thread (the worker, a script) they are
-    sent before ``publish``'s callback returns, through one loop of the process's own
-    (:func:`_background_loop`) so that a Redis layer keeps its connection."""
+    in order, from one commit callback, before that callback returns: in a request through
+    the loop that serves it, elsewhere (the worker, a script) through one loop of the
+    process's own (:func:`_background_loop`), so that a Redis layer keeps its connection."""
     if not messages:
         return
     wire = [(group, event.to_message()) for group, event in messages]
 
     def send() -> None:
         layer = get_channel_layer()
-        if layer is None:
-            return
-        loop = _serving_loop()
-        if loop is None:
-            _send_from_sync(layer, wire)
-            return
-        try:
-            loop.call_soon_threadsafe(_hand_to, loop, layer, wire)
-        except RuntimeError:  # the loop closed in between (shutdown): send from here
-            _send_from_sync(layer, wire)
+        if layer is not None:
+            _send(layer, wire)
 
     # robust: the change is committed whatever happens to the live events (a Redis outage
     # must not turn a saved bid into an error, nor skip the callbacks after this one).

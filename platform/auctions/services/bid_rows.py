@@ -37,8 +37,9 @@ def _cursor():
     Django's psycopg cursors bind client-side (the values written into the SQL text), so
     PostgreSQL parses and plans each statement anew; a server-binding psycopg cursor on the
     same connection sends the text and the values apart, and psycopg prepares a statement
-    it has run five times on a connection (the pool keeps connections, so a busy process
-    plans each of these once per connection). Same connection, same transaction, Django's
+    it has run five times on a connection (``prepare_threshold`` in config/settings.py;
+    the pool keeps connections, so a busy process plans each of these once per
+    connection). Same connection, same transaction, Django's
     wrapper (query logging, capture in tests). Behind PgBouncer in transaction mode
     (``DATABASE_PGBOUNCER``) a prepared statement may meet another server connection:
     Django's cursor there."""

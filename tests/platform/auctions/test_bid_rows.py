@@ -147,3 +147,27 @@ def test_bids_are_written_without_returning_where_the_database_has_none(monkeypa
     stored = {b.seq: b.pk for b in Bid.objects.filter(lot=the_lot)}
     assert stored[outcome.bid.seq] == outcome.bid.pk and len(stored) == 3
     assert bid_chain_verify(Lot.objects.get(pk=the_lot.pk)).verified
+
+
+def test_on_postgresql_the_bid_statements_are_prepared_once_per_connection():
+    """Planned once per pooled connection, not per bid (Django's own cursors bind
+    client-side and are never prepared)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no prepared statements to look at")
+    the_lot = lot(start_price=Decimal("100000.00"))
+    alice, bob = bidder(the_lot), bidder(the_lot)
+    for k in range(8):  # psycopg prepares what a connection has run 5 times
+        bid_place(
+            user=(alice, bob)[k % 2],
+            lot_id=the_lot.pk,
+            amount=Decimal(100000 + 1000 * k),
+            idempotency_key=f"prepared-{k:04d}",
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FOR UPDATE" in sql for sql in prepared)  # the lot's row lock
+    assert any(sql.startswith("WITH new AS (INSERT") for sql in prepared)  # bid + lot
