@@ -299,17 +299,7 @@ def same_statements_placer(lot, pairs):
 
 def raw_transactions(count: int) -> float:
     """The same lock, update and insert in raw psycopg on its own lot row (the floor)."""
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    connection = psycopg.connect(
-        dbname=db["NAME"],
-        user=db["USER"],
-        host=db["HOST"],
-        port=db["PORT"],
-        password=db["PASSWORD"],
-    )
+    connection = _raw_connection()
     cursor = connection.cursor()
     cursor.execute(
         "CREATE TABLE IF NOT EXISTS floor_lot (id int primary key, price numeric, seq int)"

@@ -101,6 +101,45 @@ def _text_cell(reference: str, text: str, style: str | None) -> str:
     return f'<c r="{reference}"{styled} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
+def header_cells(sheet, columns) -> list[WriteOnlyCell]:
+    """The data sheet formatted (the template's widths and validations, the result
+    columns' widths) and its header row: the template's headings, then the result's."""
+    format_data_sheet(sheet, columns)
+    for offset, width in enumerate((12, 60)):
+        sheet.column_dimensions[get_column_letter(len(columns) + offset + 1)].width = width
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.heading)
+        header_cell_style(cell, column)
+        header.append(cell)
+    for title in RESULT_HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = RESULT_HEADER_FILL
+        header.append(cell)
+    return header
+
+
+def result_styles(sheet) -> tuple[WriteOnlyCell, WriteOnlyCell, WriteOnlyCell]:
+    """The styles of the last two columns (a good row's status, a bad one's, the detail),
+    registered once: each row's cells copy them (a style set per cell looked the style up
+    in the workbook's tables every time)."""
+    good = WriteOnlyCell(sheet)
+    good.fill = GOOD_FILL
+    bad = WriteOnlyCell(sheet)
+    bad.fill = BAD_FILL
+    detail = WriteOnlyCell(sheet)
+    detail.alignment = Alignment(wrap_text=True, vertical="top")
+    return good, bad, detail
+
+
+def styled_cell(sheet, value, like: WriteOnlyCell) -> WriteOnlyCell:
+    """A cell holding ``value`` with the style of ``like``."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell._style = copy(like._style)
+    return cell
+
+
 class _ElementBuilder:
     """What openpyxl's cell writer needs of lxml's stream (``element``, ``write``), building
     the elements under ``parent`` instead."""
@@ -218,21 +257,7 @@ class ResultWorkbook:
         self.columns = columns
         self.workbook = Workbook(write_only=True)
         self.sheet = self.workbook.create_sheet(DATA_SHEET)
-        format_data_sheet(self.sheet, columns)
-        result_widths = (12, 60)
-        for offset, width in enumerate(result_widths):
-            letter = get_column_letter(len(columns) + offset + 1)
-            self.sheet.column_dimensions[letter].width = width
-        header = []
-        for column in columns:
-            cell = WriteOnlyCell(self.sheet, value=column.heading)
-            header_cell_style(cell, column)
-            header.append(cell)
-        for title in RESULT_HEADERS:
-            cell = WriteOnlyCell(self.sheet, value=title)
-            cell.font = Font(bold=True)
-            cell.fill = RESULT_HEADER_FILL
-            header.append(cell)
+        header = header_cells(self.sheet, columns)
         self._stream = _RowStream(self.sheet)
         cells = "".join(
             self._stream.cell(cell, 1, position) for position, cell in enumerate(header, start=1)
@@ -240,22 +265,12 @@ class ResultWorkbook:
         self._stream.add(f"{self._stream.row_start(1)}{cells}</row>")
         self._next_row = 2
         self._letters = [get_column_letter(n) for n in range(1, len(columns) + 3)]
-        self._style_ids: dict[
-            object, str | None
-        ] = {}  # style ids, taken as openpyxl first writes them
-        # The styles of the last two columns, registered once: each row's cells copy them
-        # (a style set per cell looked the style up in the workbook's tables every time).
-        self._good = WriteOnlyCell(self.sheet)
-        self._good.fill = GOOD_FILL
-        self._bad = WriteOnlyCell(self.sheet)
-        self._bad.fill = BAD_FILL
-        self._detail = WriteOnlyCell(self.sheet)
-        self._detail.alignment = Alignment(wrap_text=True, vertical="top")
+        # style ids, taken as openpyxl first writes them
+        self._style_ids: dict[object, str | None] = {}
+        self._good, self._bad, self._detail = result_styles(self.sheet)
 
     def _cell(self, value, like: WriteOnlyCell) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(like._style)
-        return cell
+        return styled_cell(self.sheet, value, like)
 
     def _style_id(self, key, like: WriteOnlyCell) -> str | None:
         """The style id of a cell styled as ``like`` (None: no style, as openpyxl writes

@@ -9,7 +9,6 @@ read the same cells back from both."""
 
 import os
 import zipfile
-from copy import copy
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -18,22 +17,18 @@ from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from kernel.xlsx import looks_like_formula as looks_like
 from kernel.xlsx import protect
 from listings.imports import result as module
-from listings.imports.columns import RESULT_HEADERS, columns_for
+from listings.imports.columns import columns_for
 from listings.imports.result import (
     BAD_FILL,
     BAD_FONT,
     COMMENT_AUTHOR,
-    GOOD_FILL,
-    RESULT_HEADER_FILL,
     ResultWorkbook,
 )
-from listings.imports.template import DATA_SHEET, format_data_sheet, header_cell_style
+from listings.imports.template import DATA_SHEET
 
 
 class OpenpyxlResult:
@@ -43,32 +38,14 @@ class OpenpyxlResult:
         self.columns = columns
         self.workbook = Workbook(write_only=True)
         self.sheet = self.workbook.create_sheet(DATA_SHEET)
-        format_data_sheet(self.sheet, columns)
-        for offset, width in enumerate((12, 60)):
-            self.sheet.column_dimensions[get_column_letter(len(columns) + offset + 1)].width = width
-        header = []
-        for column in columns:
-            cell = WriteOnlyCell(self.sheet, value=column.heading)
-            header_cell_style(cell, column)
-            header.append(cell)
-        for title in RESULT_HEADERS:
-            cell = WriteOnlyCell(self.sheet, value=title)
-            cell.font = Font(bold=True)
-            cell.fill = RESULT_HEADER_FILL
-            header.append(cell)
-        self.sheet.append(header)
+        # The header and the styles as the product makes them: what is compared is how
+        # the rows reach the sheet.
+        self.sheet.append(module.header_cells(self.sheet, columns))
         self._next_row = 2
-        self._good = WriteOnlyCell(self.sheet)
-        self._good.fill = GOOD_FILL
-        self._bad = WriteOnlyCell(self.sheet)
-        self._bad.fill = BAD_FILL
-        self._detail = WriteOnlyCell(self.sheet)
-        self._detail.alignment = Alignment(wrap_text=True, vertical="top")
+        self._good, self._bad, self._detail = module.result_styles(self.sheet)
 
     def _cell(self, value, like):
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(like._style)
-        return cell
+        return module.styled_cell(self.sheet, value, like)
 
     def write(self, *, number, values, messages, result, problems, good) -> None:
         while self._next_row < number:
