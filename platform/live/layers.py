@@ -133,7 +133,9 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
                     # Nobody here listens: keep up with the relay's head, so that a group
                     # joined later starts from now and is not handed rows written while
                     # nobody listened (up to ``retention`` old: long before its snapshot).
-                    last_id = await self._on_relay_thread(self._head)
+                    head = await self._on_relay_thread(self._head)
+                    if not self.groups:  # a group that joined during the read keeps
+                        last_id = head  # what was written after its join
                     continue
                 rows = await self._on_relay_thread(self._after, last_id)
             except sqlite3.Error:

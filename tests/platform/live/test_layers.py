@@ -78,3 +78,30 @@ async def test_a_group_joined_later_gets_nothing_written_while_nobody_listened(t
     await elsewhere.group_send("lot.1", later)
 
     assert await _receive(here, channel) == later  # not the first, long before the join
+
+
+async def test_a_group_that_joins_while_the_head_is_read_keeps_what_follows_its_join(
+    tmp_path, monkeypatch
+):
+    relay = str(tmp_path / "relay.sqlite3")
+    here = EmbeddedChannelLayer(relay_path=relay, poll_interval=0.02)
+    elsewhere = EmbeddedChannelLayer(relay_path=relay)  # another process's layer
+    channel = await here.new_channel()
+    await here.group_add("lot.1", channel)
+    await asyncio.sleep(0.1)  # the reader runs
+    await here.group_discard("lot.1", channel)  # nobody here listens: it follows the head
+    later = {"type": "platform.event", "event": {"type": "lot.bid", "seq": 2}}
+    original = here._on_relay_thread
+    raced = False
+
+    async def racing(function, *args):
+        nonlocal raced
+        if function == here._head and not raced:
+            raced = True  # while the head is read: a join, then a message for it
+            await here.group_add("lot.1", channel)
+            await elsewhere.group_send("lot.1", later)
+        return await original(function, *args)
+
+    monkeypatch.setattr(here, "_on_relay_thread", racing)
+
+    assert await _receive(here, channel) == later
