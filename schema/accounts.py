@@ -25,6 +25,7 @@ from .errors import Error
 from .fields import blank_as_null
 from .files import FileType
 from .reviews import ReviewableInterface, ReviewStatusEnum
+from .visibility import visible_rows
 
 if TYPE_CHECKING:
     from .shops import ShopType
@@ -85,9 +86,7 @@ class UserType(relay.Node):
         description="Your API tokens (newest first), including revoked and expired ones."
     )
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & users_visible_to(info.context.user)
+    get_queryset = visible_rows(users_visible_to)
 
 
 @strawberry_django.type(
@@ -111,9 +110,7 @@ class VerificationType(ReviewableInterface):
     certificate: FileType | None = strawberry_django.field(description="Certificate (institution).")
     user: UserType = strawberry_django.field(description="The applicant.")
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & verifications_visible_to(info.context.user)
+    get_queryset = visible_rows(verifications_visible_to)
 
 
 @strawberry_django.type(
@@ -132,9 +129,7 @@ class IdentityType(ReviewableInterface):
         description="The shop opened (or applied for) under this identity."
     )
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & identities_visible_to(info.context.user)
+    get_queryset = visible_rows(identities_visible_to)
 
 
 @strawberry_django.type(ApiToken, name="ApiToken", description="A bearer token of yours.")

@@ -50,6 +50,7 @@ from .legal_status import LegalStatusCheckType
 from .listings import ListingNode
 from .permissions import staff_with
 from .reviews import ReviewableInterface, ReviewStatusEnum
+from .visibility import visible_rows
 
 LotPhaseEnum = strawberry.enum(
     LotPhase,
@@ -237,9 +238,7 @@ class RegistrationType(ReviewableInterface):
         proxy = getattr(self, "proxy", None)  # a missing reverse one-to-one is an AttributeError
         return proxy.max_amount if proxy else None
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & registrations_visible_to(info.context.user)
+    get_queryset = visible_rows(registrations_visible_to)
 
 
 def _my_registrations(info: Info) -> Prefetch:

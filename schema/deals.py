@@ -18,6 +18,7 @@ from .errors import Error
 from .fields import blank_as_null
 from .files import FileType
 from .labels import enum_label
+from .visibility import visible_rows
 
 DealStatusEnum = strawberry.enum(
     DealStatus,
@@ -207,9 +208,7 @@ class DealType(relay.Node):
             step(DealStepKind.CERTIFICATE, self.certified_at),
         ]
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & deals_visible_to(info.context.user)
+    get_queryset = visible_rows(deals_visible_to)
 
 
 @strawberry.input

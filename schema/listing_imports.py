@@ -21,11 +21,11 @@ from listings.models import (
 )
 from schema.connections import Connection
 
-from .context import Info
 from .errors import Error, ErrorCode
 from .files import FileType
 from .listings import ListingNode, ListingTypeEnum, OwnershipEnum
 from .shops import ShopType
+from .visibility import visible_rows
 
 ListingImportStatusEnum = strawberry.enum(
     ListingImportStatus,
@@ -114,9 +114,7 @@ class ListingImportRowType(relay.Node):
             for error in self.errors
         ]
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & listing_import_rows_visible_to(info.context.user)
+    get_queryset = visible_rows(listing_import_rows_visible_to)
 
 
 @strawberry_django.type(
@@ -189,9 +187,7 @@ class ListingImportType(relay.Node):
             listing_import=self, status=status.value if status is not None else None
         )
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & listing_imports_visible_to(info.context.user)
+    get_queryset = visible_rows(listing_imports_visible_to)
 
 
 @strawberry.input(description="Upload a filled-in batch-import template.")

@@ -31,6 +31,7 @@ from .fields import blank_as_null
 from .patents import LegalStatusEnum, PatentTypeEnum
 from .reviews import ReviewableInterface, ReviewStatusEnum
 from .shops import AgreementType, ShopType
+from .visibility import visible_rows
 
 if TYPE_CHECKING:
     from .auctions import LotType
@@ -252,9 +253,7 @@ class ListingNode(ReviewableInterface):
             return lots_holding_listing().filter(items__listing=self).first()
         return items[0].lot if items else None
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & listings_visible_to(info.context.user)
+    get_queryset = visible_rows(listings_visible_to)
 
 
 @strawberry_django.type(
@@ -270,9 +269,7 @@ class OwnershipChangeType(ReviewableInterface):
     reason: str = strawberry_django.field(description="The applicant's reason.")
     listing: ListingNode = strawberry_django.field(description="The listing concerned.")
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & ownership_changes_visible_to(info.context.user)
+    get_queryset = visible_rows(ownership_changes_visible_to)
 
 
 @strawberry.input(description="Patent details; every field may be left empty in a draft.")

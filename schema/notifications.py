@@ -7,8 +7,8 @@ from strawberry import relay
 from notifications.models import Notification
 from notifications.selectors import notifications_of
 
-from .context import Info
 from .errors import Error
+from .visibility import visible_rows
 
 
 @strawberry_django.type(
@@ -44,9 +44,7 @@ class NotificationType(relay.Node):
             return None
         return relay.GlobalID(self.subject_type, self.subject_id)
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & notifications_of(info.context.user)
+    get_queryset = visible_rows(notifications_of)
 
     @classmethod
     def from_event(cls, event) -> Notification:

@@ -47,6 +47,8 @@ from strawberry_django.relay.utils import resolve_model_id
 from strawberry_django.resolvers import django_fetch
 from strawberry_django.utils.typing import get_django_definition
 
+from .visibility import join_visible
+
 
 class Optimizer(DjangoOptimizerExtension):
     """strawberry-django's optimizer without the per-field middleware: its context is set
@@ -54,6 +56,11 @@ class Optimizer(DjangoOptimizerExtension):
     on the fields that can return a queryset (see the module)."""
 
     resolve = SchemaExtension.resolve  # Strawberry adds no middleware for it
+
+    def optimize(self, qs, info, *, store=None):
+        """strawberry-django's, then the to-one relations to visibility-filtered types
+        joined instead of prefetched (schema/visibility.py)."""
+        return join_visible(super().optimize(qs, info, store=store))
 
 
 def _fetch_optimized(resolve):
@@ -78,7 +85,7 @@ def _fetch_optimized(resolve):
                 prefetch_custom_queryset=extension.prefetch_custom_queryset,
                 enable_nested_relations_prefetch=extension.enable_nested_relations_prefetch,
             )
-            result = django_fetch(optimize(qs=result, info=info, config=config))
+            result = django_fetch(join_visible(optimize(qs=result, info=info, config=config)))
         return result
 
     return resolve_optimized

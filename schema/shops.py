@@ -15,10 +15,10 @@ from shops.models import Shop
 from shops.selectors import shops_visible_to
 
 from .accounts import IdentityKindEnum
-from .context import Info
 from .errors import Error
 from .fields import blank_as_null
 from .reviews import ReviewableInterface, ReviewStatusEnum
+from .visibility import visible_rows
 
 if TYPE_CHECKING:
     from .listings import ListingNode
@@ -74,9 +74,7 @@ class ShopType(ReviewableInterface):
     def listings(self) -> Iterable[Listing]:
         return listings_on_sale(shop_id=self.pk)
 
-    @classmethod
-    def get_queryset(cls, queryset, info: Info, **kwargs):
-        return queryset & shops_visible_to(info.context.user)
+    get_queryset = visible_rows(shops_visible_to)
 
 
 @strawberry.input(description="Apply to open the shop of one of your approved identities.")
