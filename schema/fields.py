@@ -11,12 +11,15 @@ def blank_as_null(name: str, kind: type = str, *, description: str | None = None
     """A nullable field for the model's text field ``name``: its value (as ``kind``, an
     enum or str), or null when it is blank."""
 
+    convert = kind if isinstance(kind, type) and issubclass(kind, Enum) else None
+
     def resolve(root) -> kind | None:
         value = getattr(root, name)
         if not value:
             return None
-        return kind(value) if isinstance(kind, type) and issubclass(kind, Enum) else value
+        return convert(value) if convert else value
 
     resolve.__name__ = name
+    resolve.blank_as_null = (name, convert)  # read straight off a loaded row (resolution.py)
     resolve.__annotations__["return"] = kind | None
     return strawberry_django.field(resolver=resolve, only=[name], description=description)

@@ -17,8 +17,11 @@ that work can change nothing:
   included, when not loaded (it then loads them as before);
 - a Django node's ``id`` is built from its id attribute and the type's name, as
   ``relay.Node._id`` does, without looking the type up by name per node;
-- a Django type's method returning a scalar or an enum (``phase``, ``blank_as_null``)
-  is called as strawberry-django calls it, without the wrappers around it.
+- a Django type's method returning a scalar or an enum (``phase``) is called as
+  strawberry-django calls it, without the wrappers around it; a ``blank_as_null`` field
+  reads its loaded column;
+- strawberry-django's ``is_type_of`` (asked of every object completed) is answered once
+  per type for a plain row of its model.
 
 Only fields with no arguments and no field extensions (permissions are extensions) take
 the short paths, so visibility and permission checks run exactly as before. Not done
@@ -36,6 +39,7 @@ from django.db.models.query_utils import DeferredAttribute
 from graphql import GraphQLObjectType, OperationType, get_named_type, is_leaf_type
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
 from strawberry_django.optimizer import (
     DjangoOptimizerExtension,
@@ -111,6 +115,21 @@ def _relation(resolve, cache_name: str):
     return resolve_relation
 
 
+def _blank_as_null(resolve, attname: str, convert):
+    """``fields.blank_as_null``'s resolver on a loaded column."""
+
+    def resolve_blank(root, info, **kwargs):
+        try:
+            value = root.__dict__[attname]
+        except (KeyError, AttributeError):
+            return resolve(root, info, **kwargs)
+        if not value:
+            return None
+        return convert(value) if convert else value
+
+    return resolve_blank
+
+
 def _node_id(resolve, type_name: str, attname: str):
     def resolve_id(root, info, **kwargs):
         try:
@@ -179,6 +198,10 @@ def _short_path(graphql_type, name: str, graphql_field, field, definition, info_
     if not isinstance(field, StrawberryDjangoFieldBase):
         return None
     if field.base_resolver is not None:
+        blank = getattr(field.base_resolver.wrapped_func, "blank_as_null", None)
+        attr = blank and getattr(model, blank[0], None)
+        if isinstance(attr, DeferredAttribute):
+            return _blank_as_null(graphql_field.resolve, attr.field.attname, blank[1])
         leaf = is_leaf_type(get_named_type(graphql_field.type))
         return _method(field, info_class) if leaf and not field.base_resolver.is_async else None
     attr = getattr(model, field.django_name or field.python_name, None)
@@ -187,6 +210,21 @@ def _short_path(graphql_type, name: str, graphql_field, field, definition, info_
     if type(attr) is ForwardManyToOneDescriptor:
         return _relation(graphql_field.resolve, attr.field.cache_name)
     return None
+
+
+def _is_type_of(is_type_of, model):
+    """strawberry-django's ``is_type_of`` check (graphql-core asks it of every object it
+    completes) answered once for a plain row of the type's model: its answer depends on
+    the row's class and a ``strawberry.cast`` mark alone, and walks the type's bases each
+    time; a cast or other object still asks it."""
+    plain = is_type_of(model.__new__(model), None)
+
+    def check(obj, info):
+        if type(obj) is model and TYPE_CAST_ATTRIBUTE not in obj.__dict__:
+            return plain
+        return is_type_of(obj, info)
+
+    return check
 
 
 def settle_resolvers(schema) -> None:
@@ -201,6 +239,8 @@ def settle_resolvers(schema) -> None:
         # A page's edges and an edge's node are the list and the objects its connection
         # resolver built (from an optimized queryset): never a queryset to optimize.
         paging = isinstance(origin, type) and issubclass(origin, (relay.Connection, relay.Edge))
+        if django_definition is not None and graphql_type.is_type_of is not None:
+            graphql_type.is_type_of = _is_type_of(graphql_type.is_type_of, django_definition.model)
         for name, graphql_field in graphql_type.fields.items():
             field = (graphql_field.extensions or {}).get("strawberry-definition")
             if field is None or graphql_field.resolve is None:

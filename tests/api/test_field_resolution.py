@@ -59,3 +59,30 @@ def test_every_field_that_returns_objects_keeps_the_optimizer_hook():
             if not hasattr(named, "fields") and not hasattr(named, "types"):
                 continue  # a scalar or an enum
             assert field.resolve.__name__ in names, (type_name, field_name)
+
+
+def test_a_blank_text_is_null_off_a_loaded_row_and_a_deferred_one_loads():
+    the_lot = lot()
+    listing = type(the_lot.listing).objects.get(pk=the_lot.listing_id)
+    title = _resolve("Listing", "title")
+    assert title(listing, None) == listing.title
+    listing.title = ""
+    assert title(listing, None) is None
+    deferred = type(listing).objects.only("id").get(pk=listing.pk)
+    assert title(deferred, None) == the_lot.listing.title
+    field = _resolve("Listing", "field")(listing, None)
+    assert field is not None and field.value == listing.field  # the enum, as before
+
+
+def test_is_type_of_answers_for_rows_as_strawberry_django_does():
+    from strawberry import cast
+
+    from schema.auctions import LotType
+    from schema.listings import ListingNode
+
+    the_lot = lot()
+    check = schema._schema.type_map["Lot"].is_type_of
+    assert check(the_lot, None) is True
+    assert check(the_lot.listing, None) is False
+    assert check(cast(LotType, Lot.objects.get(pk=the_lot.pk)), None) is True
+    assert check(cast(ListingNode, Lot.objects.get(pk=the_lot.pk)), None) is False
