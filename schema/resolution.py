@@ -24,10 +24,11 @@ that work can change nothing:
   per type for a plain row of its model.
 
 Only fields with no arguments and no field extensions (permissions are extensions) take
-the short paths, so visibility and permission checks run exactly as before. Not done
-here, and what remains of a hall page's CPU (py-spy, docs/benchmarks.md): the relations
-to types with a visibility filter (a lot's listing, a listing's shop) are prefetched,
-one query each, and the optimizer's hints are recomputed per request.
+the short paths, so visibility and permission checks run exactly as before. Elsewhere:
+the relations to types with a visibility filter (a lot's listing, a listing's shop) are
+joined with their rule, not prefetched (schema/visibility.py), and for signed-out viewers
+the optimizer's work is kept per document (schema/plans.py); both through
+:class:`Optimizer`'s ``optimize``.
 """
 
 from asyncio import _get_running_loop
@@ -39,6 +40,7 @@ from django.db.models.query_utils import DeferredAttribute
 from graphql import GraphQLObjectType, OperationType, get_named_type, is_leaf_type
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
+from strawberry.types import Info as StrawberryInfo
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
 from strawberry_django.optimizer import (
@@ -51,6 +53,7 @@ from strawberry_django.relay.utils import resolve_model_id
 from strawberry_django.resolvers import django_fetch
 from strawberry_django.utils.typing import get_django_definition
 
+from .plans import PLANS, mark_request_bound
 from .visibility import join_visible
 
 
@@ -63,8 +66,23 @@ class Optimizer(DjangoOptimizerExtension):
 
     def optimize(self, qs, info, *, store=None):
         """strawberry-django's, then the to-one relations to visibility-filtered types
-        joined instead of prefetched (schema/visibility.py)."""
-        return join_visible(super().optimize(qs, info, store=store))
+        joined instead of prefetched (schema/visibility.py); for a signed-out viewer,
+        the plan of the first request with the document (schema/plans.py)."""
+
+        def otherwise():
+            return join_visible(super(Optimizer, self).optimize(qs, info, store=store))
+
+        if not self.enabled.get() or store is not None:
+            return otherwise()
+        raw = info._raw_info if isinstance(info, StrawberryInfo) else info
+        config = OptimizerConfig(  # as strawberry-django's optimize() builds it
+            enable_only=self.enable_only and raw.operation.operation == OperationType.QUERY,
+            enable_select_related=self.enable_select_related,
+            enable_prefetch_related=self.enable_prefetch_related,
+            enable_annotate=self.enable_annotate_optimization,
+            prefetch_custom_queryset=self.prefetch_custom_queryset,
+        )
+        return PLANS.optimize(qs, raw, config, otherwise)
 
 
 def _fetch_optimized(resolve):
@@ -230,6 +248,7 @@ def _is_type_of(is_type_of, model):
 def settle_resolvers(schema) -> None:
     """Give every field of the schema its resolver as the module describes."""
     graphql_schema, info_class = schema._schema, schema.config.info_class
+    mark_request_bound(graphql_schema)
     for graphql_type in graphql_schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue

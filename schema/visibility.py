@@ -25,8 +25,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, ForeignKey, OuterRef, Prefetch, QuerySet
 from django.db.models.query import ModelIterable
 
-_TAG = "visible_rows"  # on a Query: (the viewer's visible queryset, the where it made)
-_CHECKS = "visible_joins"  # on a Query: ((annotation, relation path), ...) to apply
+_TAG = "visible_rows"  # on a Query: (rule, the viewer's visible queryset, the where it made)
+_CHECKS = "visible_joins"  # on a Query: ((annotation, relation path, rule), ...) to apply
 _ALIAS = "_visible_join_{}"
 
 
@@ -40,7 +40,7 @@ def visible_rows(rule: Callable[..., QuerySet]) -> classmethod:
     def get_queryset(cls, queryset, info, **kwargs):
         visible = rule(info.context.user)
         rows = queryset & visible
-        setattr(rows.query, _TAG, (visible, rows.query.where.clone()))
+        setattr(rows.query, _TAG, (rule, visible, rows.query.where.clone()))
         return rows
 
     get_queryset.__doc__ = f"The rows ``{rule.__name__}(viewer)`` shows."
@@ -53,7 +53,7 @@ class _CheckedRows(ModelIterable):
     def __iter__(self):
         checks = getattr(self.queryset.query, _CHECKS, ())
         for row in super().__iter__():
-            for alias, path in checks:  # outer relations first
+            for alias, path, _rule in checks:  # outer relations first
                 if row.__dict__.get(alias, True):
                     continue
                 holder = row
@@ -71,13 +71,13 @@ class _Plan:
         self.select: list[str] = []
         self.only: set[str] = set()
         self.exists: dict[str, Exists] = {}
-        self.checks: list[tuple[str, tuple[str, ...]]] = []
+        self.checks: list[tuple[str, tuple[str, ...], Callable]] = []
         self.prefetches: list = []
 
 
-def _joinable(model, lookup) -> tuple[ForeignKey, QuerySet] | None:
-    """The forward relation and the visible queryset of a prefetch that :func:`visible_rows`
-    alone filtered, else None."""
+def _joinable(model, lookup) -> tuple[ForeignKey, Callable, QuerySet] | None:
+    """The forward relation, the rule and the visible queryset of a prefetch that
+    :func:`visible_rows` alone filtered, else None."""
     if not isinstance(lookup, Prefetch) or lookup.to_attr or lookup.queryset is None:
         return None
     if lookup.prefetch_through != lookup.prefetch_to or "__" in lookup.prefetch_through:
@@ -90,7 +90,7 @@ def _joinable(model, lookup) -> tuple[ForeignKey, QuerySet] | None:
     tag = getattr(query, _TAG, None)
     if (
         tag is None
-        or query.where != tag[1]
+        or query.where != tag[2]
         or query.annotations
         or query.extra
         or query.distinct
@@ -102,7 +102,7 @@ def _joinable(model, lookup) -> tuple[ForeignKey, QuerySet] | None:
         or inner._iterable_class is not ModelIterable
     ):
         return None
-    return field, tag[0]
+    return field, tag[0], tag[1]
 
 
 def _field(model, name: str):
@@ -117,12 +117,12 @@ def _plan_join(model, lookup, prefix: str, plan: _Plan) -> bool:
     joinable = _joinable(model, lookup)
     if joinable is None:
         return False
-    field, visible = joinable
+    field, rule, visible = joinable
     related, inner = field.related_model, lookup.queryset.query
     path = prefix + field.name
     plan.select.append(path)
     plan.only.add(path)
-    joined = list(_paths(inner.select_related)) if isinstance(inner.select_related, dict) else []
+    joined = list(paths(inner.select_related)) if isinstance(inner.select_related, dict) else []
     plan.select.extend(f"{path}__{name}" for name in joined)
     plan.only.update(f"{path}__{name}" for name in joined)
     loaded, _defer = inner.deferred_loading
@@ -134,18 +134,36 @@ def _plan_join(model, lookup, prefix: str, plan: _Plan) -> bool:
     )
     if visible.query.where:  # everyone's rows need no check (staff, say)
         alias = _ALIAS.format(len(plan.checks))
-        plan.exists[alias] = Exists(visible.filter(pk=OuterRef(path)))
-        plan.checks.append((alias, tuple(path.split("__"))))
+        plan.exists[alias] = visible_exists(visible, path)
+        plan.checks.append((alias, tuple(path.split("__")), rule))
     for nested in lookup.queryset._prefetch_related_lookups:
         if not _plan_join(related, nested, f"{path}__", plan):
             plan.prefetches.append(_prefixed(nested, f"{path}__"))
     return True
 
 
-def _paths(tree: dict, prefix: str = ""):
+def visible_exists(visible: QuerySet, path: str) -> Exists:
+    """Whether the row at ``path`` of the outer query is among ``visible``."""
+    return Exists(visible.filter(pk=OuterRef(path)))
+
+
+def check_joins(queryset, checks):
+    """``queryset`` reading the joined relations of ``checks`` as ``None`` on the rows
+    whose annotation says the viewer may not see them."""
+    setattr(queryset.query, _CHECKS, tuple(checks))
+    queryset._iterable_class = _CheckedRows
+    return queryset
+
+
+def joins_checked(queryset) -> tuple:
+    """The ``(annotation, relation path, rule)`` checks of ``queryset``."""
+    return getattr(queryset.query, _CHECKS, ())
+
+
+def paths(tree: dict, prefix: str = ""):
     for name, below in tree.items():
         yield prefix + name
-        yield from _paths(below, f"{prefix}{name}__")
+        yield from paths(below, f"{prefix}{name}__")
 
 
 def _prefixed(lookup, prefix: str):
@@ -173,7 +191,5 @@ def join_visible(queryset):
     if not defer:  # only(): add the joined columns to it
         queryset = queryset.only(*loaded, *plan.only)
     if plan.exists:
-        queryset = queryset.annotate(**plan.exists)
-        setattr(queryset.query, _CHECKS, tuple(plan.checks))
-        queryset._iterable_class = _CheckedRows
+        queryset = check_joins(queryset.annotate(**plan.exists), plan.checks)
     return queryset
