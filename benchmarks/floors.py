@@ -135,9 +135,9 @@ def bid_rows(lot, pairs, bids: int, rounds: int) -> dict:
     with CaptureQueriesContext(connection) as queries:
         service(user, amount, key)
     captured = [
-        q["sql"]
+        q["sql"] or "(a prepared statement: its text is not kept)"
         for q in queries.captured_queries
-        if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("BEGIN", "COMMIT")
+        if "SAVEPOINT" not in (q["sql"] or "") and q["sql"] not in ("BEGIN", "COMMIT")
     ]
     if os.environ.get("BENCH_VERBOSE"):
         print("\n".join(sql[:160] for sql in captured))
@@ -676,6 +676,11 @@ def main() -> None:
                 os.environ["CHANNEL_LAYER_PREFIX"] = f"floors{os.getpid()}"
                 bidding.setup_django(url, args.redis, media)
                 lot, pairs = bidding.prepare(1)
+                # Collected as a web process is (the in-process rows: bids, hall); the
+                # rows served by Daphne get the same from config/asgi.py.
+                from config.collector import tune_garbage_collection
+
+                tune_garbage_collection()
                 if "bids" in only:
                     bids = bid_rows(lot, pairs, args.bids, args.rounds)
                 if "hot" in only:

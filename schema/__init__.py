@@ -15,7 +15,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.relay.exceptions import NodeIDAnnotationError
 from strawberry.schema.config import StrawberryConfig
@@ -36,6 +35,7 @@ from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
 from schema.cost import NoFieldSuggestions, QueryCostLimiter
 from schema.descriptions import describe
+from schema.documents import ValidationByDocument
 from schema.error_codes import ErrorCodes
 from schema.resolution import Optimizer, settle_resolvers
 from schema.scalars import SCALAR_OVERRIDES
@@ -138,7 +138,7 @@ def _extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: QueryCostLimiter(max_nodes=settings.GRAPHQL_MAX_NODES, page_cap=MAX_PAGE),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        ValidationByDocument,  # ValidationCache without hashing the document (documents.py)
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)

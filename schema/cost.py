@@ -30,6 +30,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from .documents import DocumentMemo
+
 PAGE_ARGUMENTS = ("first", "last")
 
 
@@ -145,6 +147,16 @@ def document_cost(
     return coster.cost(operation.selection_set, root, 1)
 
 
+COSTS = DocumentMemo()  # a document's cost per operation and variables
+
+
+def _frozen(variables: Mapping[str, Any]) -> frozenset | None:
+    try:
+        return frozenset(variables.items())
+    except TypeError:  # a list or an input object among them
+        return None
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuse documents whose cost (see :func:`document_cost`) is above ``max_nodes``."""
 
@@ -156,12 +168,18 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            cost = document_cost(
-                context.schema._schema,
+            variables = context.variables or {}
+            frozen = _frozen(variables)
+            cost = COSTS.get(
                 document,
-                operation_name=context.operation_name,
-                variables=context.variables,
-                cap=self.page_cap,
+                None if frozen is None else (context.operation_name, self.page_cap, frozen),
+                lambda: document_cost(
+                    context.schema._schema,
+                    document,
+                    operation_name=context.operation_name,
+                    variables=variables,
+                    cap=self.page_cap,
+                ),
             )
             if cost > self.max_nodes:
                 context.result = ExecutionResult(

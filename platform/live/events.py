@@ -163,10 +163,16 @@ def _background_loop() -> tuple[asyncio.AbstractEventLoop, _OrderedSender]:
 
 def _send(layer, wire) -> None:
     """Send ``wire`` before returning."""
-    if isinstance(layer, InMemoryChannelLayer) or _in_served_thread():
+    served = _served_loop()
+    if served is not None:
+        # A request's sync code hands the sends to the loop that serves it and waits:
+        # sent before the response, in order. (asgiref's ``async_to_sync`` did the same
+        # with machinery this coroutine does not need: it calls no sync code back.)
+        asyncio.run_coroutine_threadsafe(_send_all(layer, wire), served).result()
+        return
+    if isinstance(layer, InMemoryChannelLayer):
         # The embedded layer's members live on the loops that added them (tests, the
-        # development server). A request's sync code hands the sends to the loop that
-        # serves it (asgiref) and waits: sent before the response, in order.
+        # development server): a loop of asgiref's for this send.
         async_to_sync(_send_all)(layer, wire)
         return
     loop, sender = _background_loop()
@@ -178,13 +184,13 @@ def _send(layer, wire) -> None:
         logger.error("live events not sent within %ss: left to finish", BACKGROUND_SEND_TIMEOUT)
 
 
-def _in_served_thread() -> bool:
-    """Whether this sync thread works for a running event loop (asgiref's ``sync_to_async``
-    thread of a Daphne process) rather than on its own (the worker, a script)."""
+def _served_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop this sync thread works for (asgiref's ``sync_to_async``
+    thread of a Daphne process), None on its own (the worker, a script)."""
     if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return False
+        return None
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    return loop is not None and loop.is_running()
+    return loop if loop is not None and loop.is_running() else None
 
 
 def publish(messages: list[tuple[str, LiveEvent]]) -> None:
