@@ -149,8 +149,9 @@ def bid_rows(lot, pairs, bids: int, rounds: int) -> dict:
     same_lot, same_pairs = bidding.prepare(1)  # a lot of its own for the same-statements floor
     same = same_statements_placer(same_lot, same_pairs)
     results = {"service": [], "graphql": [], "service_no_loop": [], "same": [], "raw": []}
-    for _ in range(max(1, rounds * bids // block)):
-        for name, function in (("service", placer(service)), ("graphql", placer(graphql))):
+    for turn in range(max(1, rounds * bids // block)):
+        served = [("service", placer(service)), ("graphql", placer(graphql))]
+        for name, function in served[:: 1 if turn % 2 else -1]:  # each goes first by turns
             _timings, wall = under_event_loop(_timed, function, block)
             results[name].append(block / wall)
         wall, _cpu = _timed(placer(service), block)

@@ -7,12 +7,10 @@ from django.utils.translation import gettext
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     FieldExtension,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
 )
@@ -33,10 +31,8 @@ from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.patents import PatentQuery
 from resolvers.reviews import ReviewMutation, ReviewQuery
 from resolvers.shops import ShopMutation, ShopQuery
-from schema.cost import NoFieldSuggestions, QueryCostLimiter
+from schema.checks import RequestChecks
 from schema.descriptions import describe
-from schema.documents import ValidationByDocument
-from schema.error_codes import ErrorCodes
 from schema.resolution import Optimizer, settle_resolvers
 from schema.scalars import SCALAR_OVERRIDES
 from subscriptions.events import UserSubscription
@@ -126,24 +122,27 @@ Subscription = merge_types(
 def _extensions() -> list:
     """Factories, so every request gets fresh extension instances. The depth and alias
     rules are built once here and shared: the validation cache is keyed by the document
-    and the rule classes, so rules made per request would never hit it."""
-    limits = [
+    and the rule classes, so rules made per request would never hit it. The schema's own
+    checks are one extension (schema/checks.py: each extension costs every request)."""
+    limits = (
         *QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES).validation_rules,
-    ]
+    )
+    checks = {
+        "rules": limits,
+        "max_tokens": settings.GRAPHQL_MAX_TOKENS,
+        "max_nodes": settings.GRAPHQL_MAX_NODES,
+        "page_cap": MAX_PAGE,
+        "suggestions": settings.GRAPHQL_FIELD_SUGGESTIONS,
+    }
     extensions = [
-        ErrorCodes,  # issue 10: extensions.code on parse, validation and input errors
+        # issue 10's extensions.code, the query limits, the validation kept per document
+        lambda: RequestChecks(**checks),
         Optimizer,  # strawberry-django's, its per-field hook only where it acts
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: QueryCostLimiter(max_nodes=settings.GRAPHQL_MAX_NODES, page_cap=MAX_PAGE),
         lambda: ParserCache(maxsize=256),
-        ValidationByDocument,  # ValidationCache without hashing the document (documents.py)
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         extensions.append(DisableIntrospection)
-    if not settings.GRAPHQL_FIELD_SUGGESTIONS:
-        extensions.append(NoFieldSuggestions)
     if settings.GRAPHQL_MASK_ERRORS:
         extensions.append(lambda: MaskErrors(should_mask_error=_should_mask))
     return extensions

@@ -28,7 +28,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import SchemaExtension
 
 from .documents import DocumentMemo
 
@@ -157,57 +156,43 @@ def _frozen(variables: Mapping[str, Any]) -> frozenset | None:
         return None
 
 
-class QueryCostLimiter(SchemaExtension):
-    """Refuse documents whose cost (see :func:`document_cost`) is above ``max_nodes``."""
-
-    def __init__(self, *, max_nodes: int, page_cap: int = 100) -> None:
-        self.max_nodes = max_nodes
-        self.page_cap = page_cap
-
-    def on_execute(self):
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.result is None:
-            variables = context.variables or {}
-            frozen = _frozen(variables)
-            cost = COSTS.get(
-                document,
-                None if frozen is None else (context.operation_name, self.page_cap, frozen),
-                lambda: document_cost(
-                    context.schema._schema,
-                    document,
-                    operation_name=context.operation_name,
-                    variables=variables,
-                    cap=self.page_cap,
-                ),
-            )
-            if cost > self.max_nodes:
-                context.result = ExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            f"This query could return {cost} nodes, more than the limit of "
-                            f"{self.max_nodes}: ask for smaller pages (first) or fewer "
-                            "nested lists.",
-                            extensions={
-                                "code": "QUERY_TOO_EXPENSIVE",
-                                "cost": cost,
-                                "limit": self.max_nodes,
-                            },
-                        )
-                    ],
+def refuse_if_too_expensive(context, *, max_nodes: int, page_cap: int) -> None:
+    """Answer a document whose cost (see :func:`document_cost`) is above ``max_nodes``
+    with ``QUERY_TOO_EXPENSIVE`` instead of running it (before execution)."""
+    document = context.graphql_document
+    if document is None or context.result is not None:
+        return
+    variables = context.variables or {}
+    frozen = _frozen(variables)
+    cost = COSTS.get(
+        document,
+        None if frozen is None else (context.operation_name, page_cap, frozen),
+        lambda: document_cost(
+            context.schema._schema,
+            document,
+            operation_name=context.operation_name,
+            variables=variables,
+            cap=page_cap,
+        ),
+    )
+    if cost > max_nodes:
+        context.result = ExecutionResult(
+            data=None,
+            errors=[
+                GraphQLError(
+                    f"This query could return {cost} nodes, more than the limit of "
+                    f"{max_nodes}: ask for smaller pages (first) or fewer nested lists.",
+                    extensions={"code": "QUERY_TOO_EXPENSIVE", "cost": cost, "limit": max_nodes},
                 )
-        yield
+            ],
+        )
 
 
-class NoFieldSuggestions(SchemaExtension):
+def drop_suggestions(context) -> None:
     """Drop graphql-core's "Did you mean …?" hints from validation errors (production):
     they map a schema whose introspection is off."""
-
-    def on_validate(self):
-        yield
-        for error in self.execution_context.pre_execution_errors or ():
-            error.message = _SUGGESTION.sub("", error.message)
+    for error in context.pre_execution_errors or ():
+        error.message = _SUGGESTION.sub("", error.message)
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 
@@ -52,17 +51,13 @@ class DocumentMemo:
 VALIDATIONS = DocumentMemo()
 
 
-class ValidationByDocument(SchemaExtension):
+def validate(context) -> None:
     """Strawberry's ``ValidationCache``, keyed by the document object and the rules."""
-
-    def on_validate(self):
-        context = self.execution_context
-        schema, document, rules = (
-            context.schema._schema,
-            context.graphql_document,
-            context.validation_rules,
-        )
-        context.pre_execution_errors = VALIDATIONS.get(
-            document, (id(schema), rules), lambda: validate_document(schema, document, rules)
-        )
-        yield
+    schema, document, rules = (
+        context.schema._schema,
+        context.graphql_document,
+        context.validation_rules,
+    )
+    context.pre_execution_errors = VALIDATIONS.get(
+        document, (id(schema), rules), lambda: validate_document(schema, document, rules)
+    )

@@ -14,11 +14,9 @@ they are the ``errors`` list of each payload, with the codes of ``ErrorCode``.
 """
 
 import traceback
-from collections.abc import Iterator
 
 from django.utils.translation import gettext
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -79,22 +77,20 @@ def mark_parse_errors(errors: list[GraphQLError] | None) -> None:
     _mark([error for error in errors or () if isinstance(error, GraphQLSyntaxError)], PARSE_FAILED)
 
 
-class ErrorCodes(SchemaExtension):
-    def on_validate(self) -> Iterator[None]:
-        yield
-        _mark(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
+def mark_validation_errors(context) -> None:
+    _mark(context.pre_execution_errors, VALIDATION_FAILED)
 
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        errors = []
-        for error in result.errors:
-            if (error.extensions or {}).get("code") is None:
-                replaced = _bad_input(error)
-                if replaced is not None:
-                    _mark([replaced], BAD_USER_INPUT)
-                    error = replaced
-            errors.append(error)
-        result.errors = errors
+
+def mark_execution_errors(context) -> None:
+    result = context.result
+    if result is None or not getattr(result, "errors", None):
+        return
+    errors = []
+    for error in result.errors:
+        if (error.extensions or {}).get("code") is None:
+            replaced = _bad_input(error)
+            if replaced is not None:
+                _mark([replaced], BAD_USER_INPUT)
+                error = replaced
+        errors.append(error)
+    result.errors = errors
