@@ -146,14 +146,56 @@ def document_cost(
     return coster.cost(operation.selection_set, root, 1)
 
 
-COSTS = DocumentMemo()  # a document's cost per operation and variables
+COSTS = DocumentMemo()  # per document and operation: the variables it reads, its costs
 
 
-def _frozen(variables: Mapping[str, Any]) -> frozenset | None:
-    try:
-        return frozenset(variables.items())
-    except TypeError:  # a list or an input object among them
-        return None
+class _DocumentCosts:
+    """A document's costs by the values of the variables the cost reads (page sizes,
+    lists of ids): a bid's document reads none, so its cost is worked out once."""
+
+    MAX = 64
+
+    def __init__(self) -> None:
+        self.names: tuple[str, ...] | None = None
+        self.costs: dict[tuple, int] = {}
+
+
+class _Reads:
+    """The variables, noting which the cost reads."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables, self.names = variables, []
+
+    def get(self, name: str, default=None):
+        self.names.append(name)
+        return self.variables.get(name, default)
+
+
+def _read(value) -> tuple:
+    """What of a variable's value the cost can depend on."""
+    if isinstance(value, int):
+        return ("int", value)
+    if isinstance(value, list):
+        return ("list", len(value))
+    return ("other",)
+
+
+def _cost(context, page_cap: int) -> int:
+    document, operation = context.graphql_document, context.operation_name
+    variables = context.variables or {}
+    entry = COSTS.get(document, (operation, page_cap), _DocumentCosts)
+    if entry.names is not None:
+        cost = entry.costs.get(tuple(_read(variables.get(name)) for name in entry.names))
+        if cost is not None:
+            return cost
+    reads = _Reads(variables)
+    cost = document_cost(
+        context.schema._schema, document, operation_name=operation, variables=reads, cap=page_cap
+    )
+    entry.names = tuple(dict.fromkeys(reads.names))
+    if len(entry.costs) < entry.MAX:
+        entry.costs[tuple(_read(variables.get(name)) for name in entry.names)] = cost
+    return cost
 
 
 def refuse_if_too_expensive(context, *, max_nodes: int, page_cap: int) -> None:
@@ -162,19 +204,7 @@ def refuse_if_too_expensive(context, *, max_nodes: int, page_cap: int) -> None:
     document = context.graphql_document
     if document is None or context.result is not None:
         return
-    variables = context.variables or {}
-    frozen = _frozen(variables)
-    cost = COSTS.get(
-        document,
-        None if frozen is None else (context.operation_name, page_cap, frozen),
-        lambda: document_cost(
-            context.schema._schema,
-            document,
-            operation_name=context.operation_name,
-            variables=variables,
-            cap=page_cap,
-        ),
-    )
+    cost = _cost(context, page_cap)
     if cost > max_nodes:
         context.result = ExecutionResult(
             data=None,

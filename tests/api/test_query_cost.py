@@ -193,3 +193,23 @@ def test_the_verify_command_stores_its_result_for_the_api(make_gql):
     bad.refresh_from_db()
     assert (good.chain_verified_seq, good.chain_broken_at_seq) == (30, None)
     assert bad.chain_broken_at_seq == 7
+
+
+def test_a_cost_is_worked_out_once_per_page_size_and_number_of_ids(gql, monkeypatch):
+    import schema.cost
+
+    calls = []
+    real = schema.cost.document_cost
+    monkeypatch.setattr(
+        schema.cost, "document_cost", lambda *args, **kw: calls.append(1) or real(*args, **kw)
+    )
+    schema.cost.COSTS.clear()
+    query = """query($ids: [ID!]!, $n: Int) { nodes(ids: $ids) { ... on Lot {
+        bids(first: $n) { totalCount } } } }"""
+    ids = [gid("Lot", lot().pk) for _ in range(3)]
+    for one in ids:  # other ids, the same number of them: the same cost
+        assert "errors" not in gql(query, {"ids": [one], "n": 5})
+    assert len(calls) == 1
+    gql(query, {"ids": ids[:2], "n": 5})
+    gql(query, {"ids": ids[:1], "n": 6})
+    assert len(calls) == 3
