@@ -18,7 +18,7 @@ from strawberry.schema.schema import validate_document
 
 class DocumentMemo:
     """Values computed from a document and a hashable ``extra`` key, at most ``maxsize``
-    of them, the oldest going first; an ``extra`` that is None or holds something
+    of them, the least recently used going first; an ``extra`` that is None or holds something
     unhashable keeps nothing."""
 
     def __init__(self, maxsize: int = 256) -> None:
@@ -35,6 +35,9 @@ class DocumentMemo:
         except TypeError:  # something unhashable in extra
             return compute()
         if hit is not None and hit[0] is document:
+            with self._lock:  # the least recently used goes first
+                if key in self._items:
+                    self._items.move_to_end(key)
             return hit[1]
         value = compute()
         with self._lock:

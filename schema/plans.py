@@ -43,7 +43,7 @@ from strawberry_django.utils.inspect import get_possible_concrete_types, is_inhe
 
 from .visibility import check_joins, join_visible, joins_checked, paths, visible_exists
 
-MAX_PLANS = 512  # documents x fields; the oldest goes first
+MAX_PLANS = 512  # documents x fields; the least recently used goes first
 _request_bound: ContextVar[bool | None] = ContextVar("request_bound_hint", default=None)
 
 
@@ -131,6 +131,9 @@ class Plans:
         plan = self._plans.get(key)
         fits = plan is not None and plan.operation is info.operation
         if fits and plan.shape == _shape(queryset):
+            with self._lock:  # the least recently used goes first
+                if key in self._plans:
+                    self._plans.move_to_end(key)
             return _apply(plan, queryset, info)
         bound = _request_bound.set(False)
         try:

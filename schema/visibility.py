@@ -40,6 +40,8 @@ def visible_rows(rule: Callable[..., QuerySet]) -> classmethod:
     def get_queryset(cls, queryset, info, **kwargs):
         visible = rule(info.context.user)
         rows = queryset & visible
+        if rows is queryset:  # ``none() & x`` is the same object: tag a copy of it
+            rows = rows._chain()
         setattr(rows.query, _TAG, (rule, visible, rows.query.where.clone()))
         return rows
 
@@ -54,7 +56,7 @@ class _CheckedRows(ModelIterable):
         checks = getattr(self.queryset.query, _CHECKS, ())
         for row in super().__iter__():
             for alias, path, _rule in checks:  # outer relations first
-                if row.__dict__.get(alias, True):
+                if row.__dict__.get(alias, False):  # no answer: hidden (fails closed)
                     continue
                 holder = row
                 for name in path[:-1]:
@@ -180,6 +182,7 @@ def join_visible(queryset):
     if queryset._result_cache is not None or queryset._iterable_class is not ModelIterable:
         return queryset
     plan, kept = _Plan(), []
+    plan.checks = list(joins_checked(queryset))  # kept, and their aliases not reused
     for lookup in queryset._prefetch_related_lookups:
         if not _plan_join(queryset.model, lookup, "", plan):
             kept.append(lookup)

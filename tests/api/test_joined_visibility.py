@@ -120,3 +120,17 @@ def test_the_lot_hall_reads_listing_and_shop_in_its_own_query(gql, market):
         gql(LOTS)
     reads = [query["sql"].split(".", 1)[0] for query in captured]  # SELECT "<table>".
     assert reads == ['SELECT "auctions_lot"'], reads
+
+
+def test_a_row_without_its_check_reads_its_relation_as_missing(market):
+    """A check whose answer is not on the row (a future annotation mask, values()...)
+    hides the relation rather than showing it."""
+    from auctions.models import Lot
+    from listings.selectors import listings_visible_to
+    from schema.visibility import check_joins
+
+    rows = check_joins(
+        Lot.objects.select_related("listing").order_by("pk"),
+        [("_no_such_answer", ("listing",), listings_visible_to)],
+    )
+    assert [row._state.fields_cache["listing"] for row in rows] == [None] * len(market["lots"])
