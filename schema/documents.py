@@ -17,38 +17,45 @@ from strawberry.schema.schema import validate_document
 
 
 class DocumentMemo:
-    """Values computed from a document and a hashable ``extra`` key, at most ``maxsize``
-    of them, the least recently used going first; an ``extra`` that is None or holds something
-    unhashable keeps nothing."""
+    """Values derived from a document (or an operation of it) and a hashable ``extra``
+    key, at most ``maxsize`` of them, the least recently used going first."""
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, document, extra: Hashable, compute: Callable[[], Any]) -> Any:
-        if extra is None:
-            return compute()
-        try:
-            key = (id(document), extra)
-            hit = self._items.get(key)
-        except TypeError:  # something unhashable in extra
-            return compute()
-        if hit is not None and hit[0] is document:
-            with self._lock:  # the least recently used goes first
-                if key in self._items:
-                    self._items.move_to_end(key)
-            return hit[1]
-        value = compute()
+    def peek(self, document, extra: Hashable) -> Any | None:
+        """The value kept for ``document`` and ``extra``, None without one."""
+        key = (id(document), extra)
+        hit = self._items.get(key)
+        if hit is None or hit[0] is not document:
+            return None
         with self._lock:
-            self._items[key] = (document, value)
+            if key in self._items:
+                self._items.move_to_end(key)
+        return hit[1]
+
+    def put(self, document, extra: Hashable, value) -> None:
+        with self._lock:
+            self._items[(id(document), extra)] = (document, value)
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
+
+    def get(self, document, extra: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value kept, else ``compute()``'s, kept."""
+        value = self.peek(document, extra)
+        if value is None:
+            value = compute()
+            self.put(document, extra, value)
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 VALIDATIONS = DocumentMemo()

@@ -13,13 +13,15 @@ def blank_as_null(name: str, kind: type = str, *, description: str | None = None
 
     convert = kind if isinstance(kind, type) and issubclass(kind, Enum) else None
 
-    def resolve(root) -> kind | None:
-        value = getattr(root, name)
+    def finish(value):
         if not value:
             return None
         return convert(value) if convert else value
 
+    def resolve(root) -> kind | None:
+        return finish(getattr(root, name))
+
     resolve.__name__ = name
-    resolve.blank_as_null = (name, convert)  # read straight off a loaded row (resolution.py)
+    resolve.blank_as_null = (name, finish)  # read straight off a loaded row (resolution.py)
     resolve.__annotations__["return"] = kind | None
     return strawberry_django.field(resolver=resolve, only=[name], description=description)

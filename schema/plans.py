@@ -20,11 +20,8 @@ signed-in viewer's. A type's ``get_queryset`` must not depend on the clock (none
 their rules depend on the viewer alone).
 """
 
-import threading
-from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
@@ -41,6 +38,7 @@ from strawberry_django.optimizer import (
 from strawberry_django.queryset import get_queryset_config
 from strawberry_django.utils.inspect import get_possible_concrete_types, is_inheritance_qs
 
+from .documents import DocumentMemo
 from .visibility import check_joins, join_visible, joins_checked, paths, visible_exists
 
 MAX_PLANS = 512  # documents x fields; the least recently used goes first
@@ -79,7 +77,6 @@ def _optimized(queryset, info, config, store: OptimizerStore):
 
 @dataclass(frozen=True)
 class _Plan:
-    operation: Any  # the document's operation, held so its id is not reused
     shape: tuple
     select_related: tuple[str, ...]
     loading: tuple[frozenset, bool]
@@ -100,13 +97,16 @@ def _shape(queryset: QuerySet) -> tuple:
     )
 
 
-class Plans:
+class Plans(DocumentMemo):
+    """Plans by the document's operation, the field's path, type and model, and the
+    variables."""
+
     def __init__(self) -> None:
-        self._plans: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(maxsize=MAX_PLANS)
 
     @staticmethod
     def key(queryset, info) -> tuple | None:
+        """``(operation, extra)`` for a plan, None where none may be kept or used."""
         if getattr(info.context.user, "is_authenticated", True):
             return None
         if not isinstance(queryset, QuerySet) or queryset._result_cache is not None:
@@ -115,11 +115,10 @@ class Plans:
             return None
         try:
             variables = frozenset(info.variable_values.items())
-            hash(variables)
         except TypeError:  # a list or an input object among them
             return None
         path = tuple(part for part in info.path.as_list() if isinstance(part, str))
-        return id(info.operation), path, str(info.return_type), queryset.model, variables
+        return info.operation, (path, str(info.return_type), queryset.model, variables)
 
     def optimize(self, queryset, info, config, otherwise):
         """The plan kept for this document, field and variables applied to ``queryset``;
@@ -128,12 +127,8 @@ class Plans:
         key = self.key(queryset, info)
         if key is None:
             return otherwise()
-        plan = self._plans.get(key)
-        fits = plan is not None and plan.operation is info.operation
-        if fits and plan.shape == _shape(queryset):
-            with self._lock:  # the least recently used goes first
-                if key in self._plans:
-                    self._plans.move_to_end(key)
+        plan = self.peek(*key)
+        if plan is not None and plan.shape == _shape(queryset):
             return _apply(plan, queryset, info)
         bound = _request_bound.set(False)
         try:
@@ -141,18 +136,15 @@ class Plans:
             if store is None:
                 return otherwise()
             optimized = _optimized(queryset, info, config, store)
-            plan = None if _request_bound.get() else _plan(queryset, optimized, info, store)
+            plan = None if _request_bound.get() else _plan(queryset, optimized, store)
         finally:
             _request_bound.reset(bound)
         if plan is not None:
-            with self._lock:
-                self._plans[key] = plan
-                while len(self._plans) > MAX_PLANS:
-                    self._plans.popitem(last=False)
+            self.put(*key, plan)
         return optimized
 
 
-def _plan(queryset, optimized, info, store: OptimizerStore) -> _Plan | None:
+def _plan(queryset, optimized, store: OptimizerStore) -> _Plan | None:
     if optimized._prefetch_related_lookups:
         return None
     if optimized._iterable_class is not ModelIterable and not joins_checked(optimized):
@@ -165,11 +157,10 @@ def _plan(queryset, optimized, info, store: OptimizerStore) -> _Plan | None:
     annotate = {name: store.annotate[name] for name in added if name not in aliases}
     if any(callable(value) for value in annotate.values()):
         return None
-    select = tuple(paths(query.select_related)) if isinstance(query.select_related, dict) else ()
-    if query.select_related is True:
+    if query.select_related is True:  # every relation: not a plan's to replay
         return None
+    select = tuple(paths(query.select_related)) if query.select_related else ()
     return _Plan(
-        operation=info.operation,
         shape=_shape(queryset),
         select_related=select,
         loading=query.deferred_loading,

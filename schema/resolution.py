@@ -75,14 +75,19 @@ class Optimizer(DjangoOptimizerExtension):
         if not self.enabled.get() or store is not None:
             return otherwise()
         raw = info._raw_info if isinstance(info, StrawberryInfo) else info
-        config = OptimizerConfig(  # as strawberry-django's optimize() builds it
-            enable_only=self.enable_only and raw.operation.operation == OperationType.QUERY,
+        return PLANS.optimize(qs, raw, self.config(raw.operation), otherwise)
+
+    def config(self, operation) -> OptimizerConfig:
+        """The configuration strawberry-django builds from the extension's settings, for
+        its ``optimize`` and its ``resolve`` hook alike."""
+        return OptimizerConfig(
+            enable_only=self.enable_only and operation.operation == OperationType.QUERY,
             enable_select_related=self.enable_select_related,
             enable_prefetch_related=self.enable_prefetch_related,
             enable_annotate=self.enable_annotate_optimization,
             prefetch_custom_queryset=self.prefetch_custom_queryset,
+            enable_nested_relations_prefetch=self.enable_nested_relations_prefetch,
         )
-        return PLANS.optimize(qs, raw, config, otherwise)
 
 
 def _fetch_optimized(resolve):
@@ -97,30 +102,31 @@ def _fetch_optimized(resolve):
         if isinstance(result, BaseManager):
             result = result.all()
         if isinstance(result, QuerySet) and result._result_cache is None:
-            config = OptimizerConfig(
-                enable_only=(
-                    extension.enable_only and info.operation.operation == OperationType.QUERY
-                ),
-                enable_select_related=extension.enable_select_related,
-                enable_prefetch_related=extension.enable_prefetch_related,
-                enable_annotate=extension.enable_annotate_optimization,
-                prefetch_custom_queryset=extension.prefetch_custom_queryset,
-                enable_nested_relations_prefetch=extension.enable_nested_relations_prefetch,
-            )
+            config = extension.config(info.operation)
             result = django_fetch(join_visible(optimize(qs=result, info=info, config=config)))
         return result
 
     return resolve_optimized
 
 
-def _column(resolve, attname: str):
+def _column(resolve, attname: str, finish=None):
+    """A loaded column's value (``finish``-ed: ``fields.blank_as_null``), else the field's
+    own resolver."""
+
     def resolve_column(root, info, **kwargs):
         try:
             return root.__dict__[attname]
         except (KeyError, AttributeError):
             return resolve(root, info, **kwargs)
 
-    return resolve_column
+    def resolve_finished(root, info, **kwargs):
+        try:
+            value = root.__dict__[attname]
+        except (KeyError, AttributeError):
+            return resolve(root, info, **kwargs)
+        return finish(value)
+
+    return resolve_column if finish is None else resolve_finished
 
 
 def _relation(resolve, cache_name: str):
@@ -131,21 +137,6 @@ def _relation(resolve, cache_name: str):
             return resolve(root, info, **kwargs)
 
     return resolve_relation
-
-
-def _blank_as_null(resolve, attname: str, convert):
-    """``fields.blank_as_null``'s resolver on a loaded column."""
-
-    def resolve_blank(root, info, **kwargs):
-        try:
-            value = root.__dict__[attname]
-        except (KeyError, AttributeError):
-            return resolve(root, info, **kwargs)
-        if not value:
-            return None
-        return convert(value) if convert else value
-
-    return resolve_blank
 
 
 def _node_id(resolve, type_name: str, attname: str):
@@ -219,7 +210,7 @@ def _short_path(graphql_type, name: str, graphql_field, field, definition, info_
         blank = getattr(field.base_resolver.wrapped_func, "blank_as_null", None)
         attr = blank and getattr(model, blank[0], None)
         if isinstance(attr, DeferredAttribute):
-            return _blank_as_null(graphql_field.resolve, attr.field.attname, blank[1])
+            return _column(graphql_field.resolve, attr.field.attname, blank[1])
         leaf = is_leaf_type(get_named_type(graphql_field.type))
         return _method(field, info_class) if leaf and not field.base_resolver.is_async else None
     attr = getattr(model, field.django_name or field.python_name, None)

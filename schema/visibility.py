@@ -68,7 +68,9 @@ class _CheckedRows(ModelIterable):
             yield row
 
 
-class _Plan:
+class _Joins:
+    """What :func:`join_visible` adds to a queryset."""
+
     def __init__(self) -> None:
         self.select: list[str] = []
         self.only: set[str] = set()
@@ -114,7 +116,7 @@ def _field(model, name: str):
         return None
 
 
-def _plan_join(model, lookup, prefix: str, plan: _Plan) -> bool:
+def _plan_join(model, lookup, prefix: str, plan: _Joins) -> bool:
     """Add ``lookup`` to ``plan`` as a join if it can be one (see :func:`_joinable`)."""
     joinable = _joinable(model, lookup)
     if joinable is None:
@@ -181,8 +183,7 @@ def join_visible(queryset):
         return queryset
     if queryset._result_cache is not None or queryset._iterable_class is not ModelIterable:
         return queryset
-    plan, kept = _Plan(), []
-    plan.checks = list(joins_checked(queryset))  # kept, and their aliases not reused
+    plan, kept = _Joins(), []  # (a checked queryset was returned above: no checks yet)
     for lookup in queryset._prefetch_related_lookups:
         if not _plan_join(queryset.model, lookup, "", plan):
             kept.append(lookup)

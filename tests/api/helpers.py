@@ -35,3 +35,11 @@ def download(url: str) -> bytes:
     if response.streaming:
         return b"".join(response.streaming_content)
     return response.content
+
+
+def counting(monkeypatch, module, name: str) -> list:
+    """Replace ``module.name`` with itself counting its calls: the list gets an item per call."""
+    calls: list = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **kw: calls.append(1) or real(*args, **kw))
+    return calls

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from auctions.models import Bid, Lot, Registration
 from auctions.services.chain import GENESIS, bid_hash
-from tests.api.helpers import gid
+from tests.api.helpers import counting, gid
 from tests.factories import bidder, lot
 
 pytestmark = pytest.mark.django_db
@@ -198,11 +198,7 @@ def test_the_verify_command_stores_its_result_for_the_api(make_gql):
 def test_a_cost_is_worked_out_once_per_page_size_and_number_of_ids(gql, monkeypatch):
     import schema.cost
 
-    calls = []
-    real = schema.cost.document_cost
-    monkeypatch.setattr(
-        schema.cost, "document_cost", lambda *args, **kw: calls.append(1) or real(*args, **kw)
-    )
+    calls = counting(monkeypatch, schema.cost, "document_cost")
     schema.cost.COSTS.clear()
     query = """query($ids: [ID!]!, $n: Int) { nodes(ids: $ids) { ... on Lot {
         bids(first: $n) { totalCount } } } }"""

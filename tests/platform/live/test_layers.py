@@ -17,6 +17,19 @@ async def _receive(layer, channel, timeout=3.0):
     return await asyncio.wait_for(layer.receive(channel), timeout)
 
 
+async def _nobody_listens_here(tmp_path):
+    """This process's layer, another's on the same relay, and a channel that was in
+    ``lot.1`` while the reader ran and has left it: nobody here listens any more."""
+    relay = str(tmp_path / "relay.sqlite3")
+    here = EmbeddedChannelLayer(relay_path=relay, poll_interval=0.02)
+    elsewhere = EmbeddedChannelLayer(relay_path=relay)  # another process's layer
+    channel = await here.new_channel()
+    await here.group_add("lot.1", channel)
+    await asyncio.sleep(0.1)  # the reader runs
+    await here.group_discard("lot.1", channel)
+    return here, elsewhere, channel
+
+
 async def test_a_message_sent_by_another_process_reaches_this_ones_members(tmp_path):
     relay = str(tmp_path / "relay.sqlite3")
     here = EmbeddedChannelLayer(relay_path=relay)
@@ -63,13 +76,7 @@ async def test_group_membership_does_not_expire_on_a_long_lived_socket(tmp_path,
 
 
 async def test_a_group_joined_later_gets_nothing_written_while_nobody_listened(tmp_path):
-    relay = str(tmp_path / "relay.sqlite3")
-    here = EmbeddedChannelLayer(relay_path=relay, poll_interval=0.02)
-    elsewhere = EmbeddedChannelLayer(relay_path=relay)  # another process's layer
-    channel = await here.new_channel()
-    await here.group_add("lot.1", channel)
-    await asyncio.sleep(0.1)  # the reader runs
-    await here.group_discard("lot.1", channel)  # nobody here listens any more
+    here, elsewhere, channel = await _nobody_listens_here(tmp_path)
 
     await elsewhere.group_send("lot.1", MESSAGE)  # written while nobody listened
     await asyncio.sleep(0.3)  # the reader polls meanwhile
@@ -83,13 +90,7 @@ async def test_a_group_joined_later_gets_nothing_written_while_nobody_listened(t
 async def test_a_group_that_joins_while_the_head_is_read_keeps_what_follows_its_join(
     tmp_path, monkeypatch
 ):
-    relay = str(tmp_path / "relay.sqlite3")
-    here = EmbeddedChannelLayer(relay_path=relay, poll_interval=0.02)
-    elsewhere = EmbeddedChannelLayer(relay_path=relay)  # another process's layer
-    channel = await here.new_channel()
-    await here.group_add("lot.1", channel)
-    await asyncio.sleep(0.1)  # the reader runs
-    await here.group_discard("lot.1", channel)  # nobody here listens: it follows the head
+    here, elsewhere, channel = await _nobody_listens_here(tmp_path)  # it follows the head
     later = {"type": "platform.event", "event": {"type": "lot.bid", "seq": 2}}
     original = here._on_relay_thread
     raced = False
